@@ -1,0 +1,70 @@
+// abi.ts: the exports through which a host drives a weft program.
+//
+// The build compiles this file as a second entry next to the user's program, so every
+// weft module exports the same small ABI no matter what the program exports itself
+// (host/abi.ts is the other side and documents each call). The program's own exported
+// `main` is reached through the `weft.main` import, which the build links to it
+// (build/passes.ts) and then removes from the exports.
+
+import { startMain, run, failCurrent, resetStack, mainFailure, currentId, dumpFibers, aliveFibers, statsAddress } from "./scheduler";
+import { FailureKind } from "./fiber";
+
+// @ts-ignore: decorator
+@external("weft", "main")
+declare function userMain(): void;
+
+function mainEntry(): void {
+  userMain();
+}
+
+/** Spawns `main` as fiber #1. Call once, after instantiation. */
+export function __weft_start(): void {
+  startMain(mainEntry);
+}
+
+/**
+ * Runs the scheduler for at most `budget` switches: 0 = main ended, 1 = idle (every fiber
+ * blocked), 2 = budget spent (call again).
+ */
+export function __weft_run(budget: u32): i32 {
+  return run(budget);
+}
+
+/** After a trap: resets the shadow stack. Call before any other export. */
+export function __weft_reset(): void {
+  resetStack();
+}
+
+/**
+ * After a trap or abort: fails the running fiber. `message` and `file` are string
+ * pointers or 0. Returns 1 if a fiber was failed, 0 if the fault was outside any fiber.
+ */
+export function __weft_fail(kind: i32, message: string | null, file: string | null, line: u32, column: u32): i32 {
+  return failCurrent(<FailureKind>kind, message, file, line, column) ? 1 : 0;
+}
+
+/** `main`'s failure as text, or null. */
+export function __weft_main_failure(): string | null {
+  let failure = mainFailure();
+  return failure !== null ? failure.toString() : null;
+}
+
+/** Id of the running fiber, or 0. */
+export function __weft_current(): u32 {
+  return currentId();
+}
+
+/** One line per fiber that has not ended, in spawn order. */
+export function __weft_dump(): string {
+  return dumpFibers();
+}
+
+/** Number of fibers that have not ended. */
+export function __weft_alive(): u32 {
+  return aliveFibers();
+}
+
+/** Address of the counters block (host/abi.ts `readStats`). */
+export function __weft_stats(): usize {
+  return statsAddress();
+}

@@ -1,0 +1,250 @@
+// fiber.ts: the fiber record, its states and its failure.
+//
+// A Fiber is a managed object: user code holds it to join, and the GC keeps it (and what
+// its suspended stack references) alive while it is reachable. Every fiber that has not
+// ended is on the *live list* rooted in a global (scheduler.ts), so a fiber parked on
+// something nobody references any more is still found by diagnostics and never freed
+// while it can run.
+//
+// Record layout (32-bit; after AssemblyScript's 20-byte object header):
+//
+//   ┌──────┬───────┬──────┬──────┬───────────┬───────┬────────┬────────┬────────┬─────────┐
+//   │ id   │ state │ kind │ fn   │ arg (u64) │ name  │ next   │ live   │ live   │ saved   │
+//   │ u32  │ u8    │ u8+2 │ u32  │ 8 B       │ ptr   │ (runq) │ next   │ prev   │ block   │
+//   ├──────┴───────┴──────┴──────┴───────────┴───────┴────────┴────────┴────────┴─────────┤
+//   │ savedCap u32 │ sliceBytes u32 │ waiters (fiber) │ failure (Failure | null)            │
+//   └───────────────────────────────────────────────────────────────────────────────────────┘
+//
+// Invariants (checked by debug assertions in scheduler.ts):
+//   - state READY      ⇔ the fiber is on the run queue exactly once;
+//   - state RUNNING    ⇔ it is `current`; its slice lives on the shadow stack (sliceBytes 0);
+//   - state BLOCKED    ⇔ it is suspended on exactly one wait list (its `next` link);
+//   - READY or BLOCKED with a saved block ⇔ it has been suspended at least once;
+//   - DONE / FAILED    ⇔ off every list, saved block freed, waiters woken.
+// The run-queue, live-list and waiter links are raw addresses: the live list is what keeps
+// fibers alive (visited below); the other links only ever point at live fibers.
+
+import { Saved } from "./stack";
+import { join as joinFiber } from "./scheduler";
+
+/** Lifecycle of a fiber. */
+export enum FiberState {
+  /** On the run queue, waiting for its turn. */
+  Ready = 0,
+  /** Executing now. */
+  Running = 1,
+  /** Suspended until something wakes it (a join target ending, ...). */
+  Blocked = 2,
+  /** Its entry returned. */
+  Done = 3,
+  /** It trapped or aborted; `failure` says why. */
+  Failed = 4,
+}
+
+/** Text of a state, as shown in dumps. */
+export function stateName(state: FiberState): string {
+  switch (state) {
+    case FiberState.Ready: return "ready";
+    case FiberState.Running: return "running";
+    case FiberState.Blocked: return "blocked";
+    case FiberState.Done: return "done";
+    case FiberState.Failed: return "failed";
+  }
+  return "unknown";
+}
+
+/** How an entry function is called: its parameter's wasm type. */
+export const enum EntryKind {
+  NoArg = 0,
+  I32 = 1,
+  I64 = 2,
+  F32 = 3,
+  F64 = 4,
+  /** An i32 that is a managed reference: the record keeps it alive. */
+  Ref = 5,
+}
+
+/** Why a fiber failed. */
+export enum FailureKind {
+  /** `abort()`, a failed `assert`, a `throw`, or a runtime error of the standard library. */
+  Abort = 0,
+  /** An `unreachable` instruction. */
+  Unreachable = 1,
+  /** A load or store outside linear memory. */
+  MemoryAccess = 2,
+  /** The host's wasm call stack was exhausted (deep recursion). */
+  CallStackOverflow = 3,
+  /** The shadow stack (managed references across calls) overflowed. */
+  ShadowStackOverflow = 4,
+  /** An unwind needed more than the asyncify scratch area. */
+  ScratchOverflow = 5,
+  /** The fiber's saved stack was overwritten while it was suspended. */
+  SavedStackCorrupted = 6,
+  /** Any other trap; the message is the host's. */
+  Trap = 7,
+  /** A misuse of the runtime's API (for example a fiber joining itself). */
+  Misuse = 8,
+}
+
+/** What a failed fiber left behind: `join()` hands it to the joiner. */
+export class Failure {
+  constructor(
+    /** Id of the fiber that failed. */
+    public readonly fiberId: u32,
+    /** Name of the fiber that failed, if it had one. */
+    public readonly fiberName: string | null,
+    public readonly kind: FailureKind,
+    /** The message: the abort message, or a description of the trap. */
+    public readonly message: string,
+    /** Source file of an abort, or the empty string. */
+    public readonly file: string,
+    /** 1-based line of an abort, or 0. */
+    public readonly line: u32,
+    /** 1-based column of an abort, or 0. */
+    public readonly column: u32,
+  ) {}
+
+  /** `fiber #3 "worker" failed: Index out of range at assembly/app.ts:10:5`. */
+  toString(): string {
+    let who = "fiber #" + this.fiberId.toString();
+    let name = this.fiberName;
+    if (name !== null) who += " \"" + name + "\"";
+    let text = who + " failed: " + this.message;
+    if (this.file.length > 0) {
+      text += " at " + this.file + ":" + this.line.toString() + ":" + this.column.toString();
+    }
+    return text;
+  }
+}
+
+/**
+ * Raw access to a fiber record by address, for the switch path. The trampoline and the
+ * suspend primitives must not hold managed locals: AssemblyScript would give them a
+ * shadow-stack frame and spill those locals into it, and a spill made while a fiber's
+ * slice is restored below the trampoline would land in that slice. Loads and stores by
+ * field offset keep them frame-free (assembly/scheduler.ts, invariants).
+ */
+export namespace Rec {
+  // @ts-ignore: decorator
+  @inline export function state(f: usize): FiberState { return load<i32>(f, offsetof<Fiber>("_state")); }
+  // @ts-ignore: decorator
+  @inline export function setState(f: usize, s: FiberState): void { store<i32>(f, s, offsetof<Fiber>("_state")); }
+  // @ts-ignore: decorator
+  @inline export function kind(f: usize): u8 { return load<u8>(f, offsetof<Fiber>("_kind")); }
+  // @ts-ignore: decorator
+  @inline export function fn(f: usize): u32 { return load<u32>(f, offsetof<Fiber>("_fn")); }
+  // @ts-ignore: decorator
+  @inline export function arg(f: usize): u64 { return load<u64>(f, offsetof<Fiber>("_arg")); }
+  // @ts-ignore: decorator
+  @inline export function next(f: usize): usize { return load<usize>(f, offsetof<Fiber>("_next")); }
+  // @ts-ignore: decorator
+  @inline export function setNext(f: usize, v: usize): void { store<usize>(f, v, offsetof<Fiber>("_next")); }
+  // @ts-ignore: decorator
+  @inline export function waiters(f: usize): usize { return load<usize>(f, offsetof<Fiber>("_waiters")); }
+  // @ts-ignore: decorator
+  @inline export function setWaiters(f: usize, v: usize): void { store<usize>(f, v, offsetof<Fiber>("_waiters")); }
+  // @ts-ignore: decorator
+  @inline export function saved(f: usize): usize { return load<usize>(f, offsetof<Fiber>("_saved")); }
+  // @ts-ignore: decorator
+  @inline export function setSaved(f: usize, v: usize): void { store<usize>(f, v, offsetof<Fiber>("_saved")); }
+  // @ts-ignore: decorator
+  @inline export function savedCap(f: usize): usize { return <usize>load<u32>(f, offsetof<Fiber>("_savedCap")); }
+  // @ts-ignore: decorator
+  @inline export function setSavedCap(f: usize, v: usize): void { store<u32>(f, <u32>v, offsetof<Fiber>("_savedCap")); }
+  // @ts-ignore: decorator
+  @inline export function sliceBytes(f: usize): usize { return <usize>load<u32>(f, offsetof<Fiber>("_sliceBytes")); }
+  // @ts-ignore: decorator
+  @inline export function setSliceBytes(f: usize, v: usize): void { store<u32>(f, <u32>v, offsetof<Fiber>("_sliceBytes")); }
+}
+
+/** A fiber: a function running on its own saved stack, switched by the scheduler. */
+export class Fiber {
+  /** Unique, increasing from 1 (`main`) in spawn order. */
+  readonly id: u32;
+  /** @internal current state; read it through `state`. */
+  _state: FiberState = FiberState.Ready;
+  /** @internal how `fn` is called. */
+  _kind: u8 = <u8>EntryKind.NoArg;
+  /** @internal table index of the entry function. */
+  _fn: u32 = 0;
+  /** @internal argument bits for `spawnWith`. */
+  _arg: u64 = 0;
+  /** @internal optional name. */
+  _name: string | null = null;
+  /** @internal run-queue or wait-list link (address of the next fiber, or 0). */
+  _next: usize = 0;
+  /** @internal live-list links. */
+  _liveNext: usize = 0;
+  _livePrev: usize = 0;
+  /** @internal saved block while suspended (stack.ts), or 0. */
+  _saved: usize = 0;
+  /** @internal allocated bytes of `_saved`. */
+  _savedCap: u32 = 0;
+  /** @internal bytes of shadow-stack slice in `_saved`; 0 while running. */
+  _sliceBytes: u32 = 0;
+  /** @internal first fiber blocked in `join()` on this one (linked through their `_next`). */
+  _waiters: usize = 0;
+  /** @internal set when the fiber failed. */
+  _failure: Failure | null = null;
+
+  /** @internal use `spawn` or `spawnWith`. */
+  constructor(id: u32, name: string | null) {
+    this.id = id;
+    this._name = name;
+  }
+
+  /** The name given at spawn, or null. */
+  get name(): string | null {
+    return this._name;
+  }
+
+  /** Ready, running, blocked, done or failed. */
+  get state(): FiberState {
+    return this._state;
+  }
+
+  /** True once the fiber is done or failed. */
+  get ended(): bool {
+    return this._state >= FiberState.Done;
+  }
+
+  /** Why the fiber failed, or null if it has not. */
+  get failure(): Failure | null {
+    return this._failure;
+  }
+
+  /**
+   * Blocks the calling fiber until this one ends. Returns null if it finished normally,
+   * or its Failure (AssemblyScript has no exceptions, so the failure is a value; see
+   * docs/API.md). Returns at once if it has already ended. Joining oneself fails the
+   * caller with a clear message instead of hanging.
+   */
+  join(): Failure | null {
+    return joinFiber(this);
+  }
+
+  /** `#3 "worker"` */
+  toString(): string {
+    let name = this._name;
+    return name !== null ? "#" + this.id.toString() + " \"" + name + "\"" : "#" + this.id.toString();
+  }
+
+  // RT integration: the GC calls this instead of a generated visitor. It visits the
+  // managed fields and, while the fiber is suspended, the references in its saved
+  // shadow-stack slice: that is what keeps a parked fiber's objects alive.
+  @unsafe private __visit(cookie: u32): void {
+    __visit(changetype<usize>(this._name), cookie);
+    __visit(changetype<usize>(this._failure), cookie);
+    __visit(this._liveNext, cookie);
+    if (this._kind == EntryKind.Ref) __visit(<usize>this._arg, cookie);
+    let bytes = <usize>this._sliceBytes;
+    if (bytes != 0) {
+      let p = Saved.slice(this._saved);
+      let end = p + bytes;
+      while (p < end) {
+        __visit(load<usize>(p), cookie);
+        p += sizeof<usize>();
+      }
+    }
+  }
+}

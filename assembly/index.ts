@@ -1,0 +1,18 @@
+// weft: fibers for AssemblyScript. The public API; everything here is re-exported.
+//
+//   import { spawn, yieldNow } from "weft";
+//
+//   function worker(): void {
+//     for (let i = 0; i < 3; i++) { console.log("tick"); yieldNow(); }
+//   }
+//
+//   export function main(): void {
+//     const w = spawn(worker, "worker");
+//     w.join();
+//   }
+//
+// A program exports `main`; it runs as fiber #1 and the program ends when it returns.
+// Build with `weft build app.ts -o app.wasm`, run with `weft run app.wasm`.
+
+export { Fiber, FiberState, Failure, FailureKind } from "./fiber";
+export { spawn, spawnWith, yieldNow, currentFiber, park, ready } from "./scheduler";

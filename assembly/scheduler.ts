@@ -1,0 +1,535 @@
+// scheduler.ts: the run queue, the trampoline loop and the suspend primitives.
+//
+// The model (M:1). One wasm instance runs one scheduler. Fibers are cooperative: a fiber
+// runs until it yields, parks (blocks) or ends. The host enters the scheduler through one
+// export (`__weft_run`, abi.ts) and the trampoline below runs fibers one after another
+// until the program's `main` fiber ends or no fiber is ready; control returns to the host
+// only then. No switch crosses into JavaScript.
+//
+// A switch (docs/ARCHITECTURE.md has the picture):
+//   1. the fiber calls a suspend primitive (`yieldNow`, `park`), which records where the
+//      fiber goes (run-queue tail, or a wait list) and starts an asyncify unwind;
+//   2. every instrumented frame saves itself into the scratch area and returns, so control
+//      comes back to the trampoline, right after its call into the fiber's entry;
+//   3. the trampoline stops the unwind and moves the frames and the shadow-stack slice into
+//      the fiber's saved block (stack.ts), sized to fit;
+//   4. it pops the next fiber, copies its slice back below the fiber base, sets the stack
+//      pointer, starts a rewind from its saved block and calls its entry function: the
+//      frames reload their locals on the way down and the primitive returns into user code.
+//
+// Invariants:
+//   - a fiber is on the run queue iff its state is Ready, and at most once (asserted on
+//     every push); a Blocked fiber is on exactly one wait list; nothing is ever dropped: a
+//     fiber leaves the live list only when it is Done or Failed;
+//   - while a fiber runs, the stack pointer is at or below `fiberBase`, and the scheduler's
+//     own state lives in globals and linear memory, never on the shadow stack: the
+//     trampoline holds only raw addresses so that it has no shadow frame of its own that a
+//     restored slice could overlap;
+//   - the run queue is FIFO: `yieldNow` puts the caller at the tail, so N fibers that yield
+//     in a loop run in strict round robin.
+//
+// Rejected designs:
+//   - Trampolining through JavaScript (Emscripten's fibers): every switch pays a wasm→JS→
+//     wasm round trip, about 400 ns on this machine class; ours stays in wasm.
+//   - A fixed per-fiber asyncify buffer to unwind into directly: asyncify writes before it
+//     checks the bound, so an undersized buffer is overrun; the shared scratch area with a
+//     guard zone sized to the largest frame makes overflow detectable and keeps each saved
+//     block exact.
+//   - Virtual dispatch or a generic invoker for entry calls: each adds an instrumented frame
+//     to every switch; the trampoline instead calls the entry's table index directly with
+//     the argument's wasm type (EntryKind).
+//   - Managed (GC-tracked) links for the run queue: a write barrier on every switch. The
+//     live list keeps fibers alive instead, and only it is visited by the GC.
+
+import { Fiber, FiberState, EntryKind, Failure, FailureKind, stateName, Rec } from "./fiber";
+import { Scratch, ShadowStack, Saved, SCRATCH_SIZE, GUARD_SIZE, copyWords } from "./stack";
+import { beginUnwind, endUnwind, beginRewind, resumed, unwindState, UnwindState, abandonUnwind } from "./switch";
+
+// ─── scheduler state (globals: per instance, see docs/ARCHITECTURE.md on threads) ───────
+
+/** The running fiber's record, or 0 when the scheduler (or no wasm) is running. */
+let current: usize = 0;
+/** Run queue: FIFO, linked through `Fiber._next`. */
+let runHead: usize = 0;
+let runTail: usize = 0;
+/** Every fiber that has not ended. The GC reaches them from here (fiber.ts `__visit`). */
+let liveHead: Fiber | null = null;
+/** The program's `main` fiber (id 1) once started. */
+let mainFiber: usize = 0;
+/** Shadow-stack pointer at which fibers start: the trampoline's own stack pointer. */
+let fiberBase: usize = 0;
+let nextId: u32 = 1;
+let started: bool = false;
+
+// Counters (read by the host through `statsAddress`).
+let spawnedCount: u64 = 0;
+let aliveCount: u32 = 0;
+let peakAlive: u32 = 0;
+let switchCount: u64 = 0;
+let failedCount: u32 = 0;
+let savedBytes: usize = 0;
+
+/** Why `run` returned to the host. */
+export const enum RunStatus {
+  /** `main` ended (done or failed): the program is over. */
+  MainEnded = 0,
+  /** No fiber is ready and `main` has not ended: every fiber is blocked. */
+  Idle = 1,
+  /** The switch budget is spent; fibers are still ready. Call `run` again. */
+  Budget = 2,
+}
+
+// ─── run queue ──────────────────────────────────────────────────────────────────────────
+
+// @ts-ignore: decorator
+@inline function enqueue(f: usize): void {
+  // a queued fiber is Ready; queueing it again would corrupt the queue
+  if (Rec.state(f) == FiberState.Ready) queuedTwice(f);
+  Rec.setState(f, FiberState.Ready);
+  Rec.setNext(f, 0);
+  if (runTail != 0) Rec.setNext(runTail, f);
+  else runHead = f;
+  runTail = f;
+}
+
+function queuedTwice(f: usize): void {
+  abort("internal: fiber " + changetype<Fiber>(f).toString() + " queued twice");
+}
+
+// @ts-ignore: decorator
+@inline function dequeue(): usize {
+  let f = runHead;
+  if (f != 0) {
+    runHead = Rec.next(f);
+    if (runHead == 0) runTail = 0;
+    Rec.setNext(f, 0);
+  }
+  return f;
+}
+
+/** Removes `f` from the run queue if it is there (failure path only: O(queue)). */
+function unqueue(f: usize): void {
+  let prev: usize = 0;
+  let p = runHead;
+  while (p != 0) {
+    let next = changetype<Fiber>(p)._next;
+    if (p == f) {
+      if (prev != 0) changetype<Fiber>(prev)._next = next;
+      else runHead = next;
+      if (runTail == f) runTail = prev;
+      changetype<Fiber>(f)._next = 0;
+      return;
+    }
+    prev = p;
+    p = next;
+  }
+}
+
+// ─── live list ──────────────────────────────────────────────────────────────────────────
+
+function liveAdd(fiber: Fiber): void {
+  let head = liveHead;
+  if (head !== null) {
+    fiber._liveNext = changetype<usize>(head);
+    head._livePrev = changetype<usize>(fiber);
+    // the new fiber may already be black: keep the old head reachable through it
+    __link(changetype<usize>(fiber), changetype<usize>(head), false);
+  }
+  liveHead = fiber;
+  if (++aliveCount > peakAlive) peakAlive = aliveCount;
+}
+
+function liveRemove(f: usize): void {
+  let prev = load<usize>(f, offsetof<Fiber>("_livePrev"));
+  let next = load<usize>(f, offsetof<Fiber>("_liveNext"));
+  if (prev != 0) {
+    store<usize>(prev, next, offsetof<Fiber>("_liveNext"));
+    __link(prev, next, false);
+  } else {
+    liveHead = changetype<Fiber | null>(next);
+  }
+  if (next != 0) store<usize>(next, prev, offsetof<Fiber>("_livePrev"));
+  store<usize>(f, 0, offsetof<Fiber>("_liveNext"));
+  store<usize>(f, 0, offsetof<Fiber>("_livePrev"));
+  --aliveCount;
+}
+
+// ─── spawning ───────────────────────────────────────────────────────────────────────────
+
+function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
+  let fiber = new Fiber(nextId++, name);
+  fiber._state = FiberState.Blocked; // not yet queued (enqueue makes it Ready)
+  fiber._kind = kind;
+  fiber._fn = fn;
+  fiber._arg = arg;
+  liveAdd(fiber);
+  ++spawnedCount;
+  enqueue(changetype<usize>(fiber));
+  return fiber;
+}
+
+/**
+ * Starts `fn` as a new fiber. It runs when the scheduler reaches it in the run queue (the
+ * caller keeps running until it yields or blocks).
+ */
+export function spawn(fn: () => void, name: string | null = null): Fiber {
+  return newFiber(name, <u8>EntryKind.NoArg, fn.index, 0);
+}
+
+/**
+ * Starts `fn(arg)` as a new fiber. AssemblyScript functions cannot capture variables, so
+ * this is how data reaches a fiber; a managed `arg` is kept alive by the fiber.
+ */
+export function spawnWith<T>(fn: (arg: T) => void, arg: T, name: string | null = null): Fiber {
+  let kind: u8;
+  let bits: u64;
+  if (isManaged<T>()) {
+    kind = <u8>EntryKind.Ref;
+    bits = <u64>changetype<usize>(arg);
+  } else if (isFloat<T>()) {
+    if (sizeof<T>() == 4) {
+      kind = <u8>EntryKind.F32;
+      bits = <u64>reinterpret<u32>(<f32>arg);
+    } else {
+      kind = <u8>EntryKind.F64;
+      bits = reinterpret<u64>(<f64>arg);
+    }
+  } else if (sizeof<T>() == 8) {
+    kind = <u8>EntryKind.I64;
+    bits = <u64>arg;
+  } else {
+    kind = <u8>EntryKind.I32;
+    // @ts-ignore: T is an integer, a bool or an unmanaged pointer here
+    bits = <u64><u32>arg;
+  }
+  let fiber = newFiber(name, kind, fn.index, bits);
+  if (isManaged<T>()) __link(changetype<usize>(fiber), changetype<usize>(arg), false);
+  return fiber;
+}
+
+/** The running fiber. Fails the caller if called outside any fiber (in top-level code). */
+export function currentFiber(): Fiber {
+  if (current == 0) abort("currentFiber() called outside a fiber");
+  return changetype<Fiber>(current);
+}
+
+// ─── suspend primitives (uninstrumented: they call the asyncify intrinsics) ─────────────
+
+/**
+ * Lets every other ready fiber run once, then continues. The caller goes to the tail of
+ * the run queue.
+ */
+export function yieldNow(): void {
+  if (resumed()) return;
+  let f = current;
+  if (f == 0) abort("yieldNow() called outside a fiber");
+  enqueue(f);
+  beginUnwind();
+}
+
+/**
+ * Suspends the running fiber until something wakes it with `ready()`. The caller must
+ * have set its state to Blocked and linked it where its waker will find it.
+ */
+export function park(): void {
+  if (resumed()) return;
+  if (current == 0) abort("park() called outside a fiber");
+  beginUnwind();
+}
+
+/** Makes a blocked fiber ready again (it goes to the tail of the run queue). */
+export function ready(fiber: Fiber): void {
+  if (fiber._state != FiberState.Blocked) abort("ready() on fiber " + fiber.toString() + ", which is " + stateName(fiber._state) + ", not blocked");
+  enqueue(changetype<usize>(fiber));
+}
+
+// ─── join ───────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Blocks until `target` ends. Returns null if it finished normally, or its Failure.
+ * Joining an ended fiber returns at once; joining oneself fails the caller (it would
+ * never return). Several joiners of one fiber wake in the order they joined.
+ */
+export function join(target: Fiber): Failure | null {
+  let self = current;
+  if (self == 0) abort("join() called outside a fiber");
+  if (changetype<usize>(target) == self) {
+    misuse("fiber " + target.toString() + " cannot join itself: it would wait forever");
+  }
+  if (!target.ended) {
+    let me = changetype<Fiber>(self);
+    me._state = FiberState.Blocked;
+    // append, so that joiners wake in the order they joined
+    me._next = 0;
+    let p = target._waiters;
+    if (p == 0) {
+      target._waiters = self;
+    } else {
+      while (changetype<Fiber>(p)._next != 0) p = changetype<Fiber>(p)._next;
+      changetype<Fiber>(p)._next = self;
+    }
+    park();
+  }
+  return target._failure;
+}
+
+/** Fails the running fiber because it misused the API. */
+// @ts-ignore: decorator
+@inline function misuse(message: string): void {
+  pendingMisuse = true;
+  abort(message);
+}
+let pendingMisuse = false;
+
+// ─── ending ─────────────────────────────────────────────────────────────────────────────
+
+function finish(f: usize, state: FiberState): void {
+  Rec.setState(f, state);
+  let saved = Rec.saved(f);
+  if (saved != 0) {
+    savedBytes -= Rec.savedCap(f);
+    heap.free(saved);
+    Rec.setSaved(f, 0);
+    Rec.setSavedCap(f, 0);
+    Rec.setSliceBytes(f, 0);
+  }
+  liveRemove(f);
+  if (f == mainFiber) mainEnded = true;
+  // wake joiners in join order
+  let w = Rec.waiters(f);
+  Rec.setWaiters(f, 0);
+  while (w != 0) {
+    let next = Rec.next(w);
+    enqueue(w);
+    w = next;
+  }
+}
+let mainEnded = false;
+
+// ─── the trampoline ─────────────────────────────────────────────────────────────────────
+
+/** Stores the suspended fiber's frames and shadow slice in its saved block. */
+function save(f: usize, sp: usize): void {
+  let sliceBytes = fiberBase - sp;
+  let need = Saved.sizeFor(Scratch.usedBytes(), sliceBytes);
+  let block = Rec.saved(f);
+  let cap = Rec.savedCap(f);
+  // keep the block while it fits and is not more than twice too big
+  if (need > cap || need <= (cap >> 1)) {
+    if (block != 0) heap.free(block);
+    let size = (need + 15) & ~15;
+    block = heap.alloc(size);
+    savedBytes += size - cap;
+    Rec.setSaved(f, block);
+    Rec.setSavedCap(f, size);
+  }
+  Saved.fill(block, sp, sliceBytes);
+  Rec.setSliceBytes(f, sliceBytes);
+  // The slice's references now live only in this record, which the GC may already have
+  // scanned (black): re-gray it for every white reference (write barrier, itcms.ts).
+  let p = Saved.slice(block);
+  let end = p + sliceBytes;
+  while (p < end) {
+    let ref = load<usize>(p);
+    if (ref != 0) __link(f, ref, true);
+    p += sizeof<usize>();
+  }
+}
+
+/**
+ * Runs fibers until `main` ends, none is ready, or `budget` switches were made. The
+ * host's entry into the scheduler. Everything between `beginRewind` and the entry call is
+ * inline: no instrumented code.
+ *
+ * Why a budget: V8 runs a wasm function in its baseline tier until a later *call* picks
+ * up the optimized code; there is no on-stack replacement for wasm. A trampoline entered
+ * once and looping forever would switch fibers in baseline code for the whole program
+ * (about 1.5x slower, measured). Returning every few thousand switches costs one host
+ * call per budget and lets the optimized trampoline take over.
+ */
+export function run(budget: u32): RunStatus {
+  let base = __stack_pointer;
+  fiberBase = base;
+  while (true) {
+    if (mainEnded) return RunStatus.MainEnded;
+    if (budget-- == 0) return RunStatus.Budget;
+    let f = dequeue();
+    if (f == 0) return RunStatus.Idle;
+    current = f;
+    Rec.setState(f, FiberState.Running);
+    ++switchCount;
+    if (!Scratch.guardsIntact()) guardFailure(true);
+    if (!ShadowStack.guardIntact()) guardFailure(false);
+    let kind = Rec.kind(f);
+    let fn = Rec.fn(f);
+    let arg = Rec.arg(f);
+    let saved = Rec.saved(f);
+    if (saved != 0) {
+      let sliceBytes = Rec.sliceBytes(f);
+      if (!Saved.intact(saved, sliceBytes)) corruptedFailure(f);
+      let sp = base - sliceBytes;
+      copyWords(sp, Saved.slice(saved), sliceBytes);
+      Rec.setSliceBytes(f, 0);
+      __stack_pointer = sp;
+      beginRewind(saved);
+    } else {
+      __stack_pointer = base;
+    }
+    // call the entry: on a rewind this re-enters the saved frames
+    if (kind == EntryKind.NoArg) call_indirect<void>(fn);
+    else if (kind == EntryKind.I32 || kind == EntryKind.Ref) call_indirect<void>(fn, <u32>arg);
+    else if (kind == EntryKind.I64) call_indirect<void>(fn, arg);
+    else if (kind == EntryKind.F32) call_indirect<void>(fn, reinterpret<f32>(<u32>arg));
+    else call_indirect<void>(fn, reinterpret<f64>(arg));
+    if (unwindState() == UnwindState.Unwinding) {
+      endUnwind();
+      save(f, __stack_pointer);
+    } else {
+      finish(f, FiberState.Done);
+    }
+    __stack_pointer = base;
+    current = 0;
+  }
+  return RunStatus.Idle;
+}
+
+// ─── failures ───────────────────────────────────────────────────────────────────────────
+
+let pendingGuard: i32 = -1;
+/** The most recent failure, for the host (statsAddress). */
+let lastFailure: Failure | null = null;
+
+function guardFailure(scratch: bool): void {
+  pendingGuard = scratch ? FailureKind.ScratchOverflow : FailureKind.ShadowStackOverflow;
+  abort(scratch ? "asyncify scratch guard overwritten" : "shadow stack guard overwritten");
+}
+
+function corruptedFailure(f: usize): void {
+  pendingGuard = FailureKind.SavedStackCorrupted;
+  abort("saved stack of fiber " + changetype<Fiber>(f).toString() + " was overwritten while it was suspended");
+}
+
+/** Resets the shadow-stack pointer after a trap left it anywhere. Must have no frame. */
+export function resetStack(): void {
+  __stack_pointer = __heap_base;
+}
+
+/** Text that explains an overflow: which stack, its limit and the option that raises it. */
+function overflowMessage(kind: FailureKind): string {
+  if (kind == FailureKind.ShadowStackOverflow) {
+    return "shadow stack overflow: more than " + ShadowStack.size().toString() +
+      " bytes of managed references on the stack (deep recursion?); raise the limit with `weft build --stack-size <bytes>`";
+  }
+  if (kind == FailureKind.ScratchOverflow) {
+    return "asyncify stack overflow: suspending needed more than the " + SCRATCH_SIZE.toString() +
+      "-byte scratch area (deep recursion before a yield?); raise the limit with `weft build --scratch-size <bytes>`";
+  }
+  return "call stack overflow: the host's wasm call stack is exhausted (deep recursion?); raise the limit with `node --stack-size=<KiB>` or recurse less deeply";
+}
+
+/**
+ * Marks the running fiber failed after a trap or abort; the host calls this (after
+ * `resetStack`) and then resumes the scheduler. Returns false if no fiber was running (a
+ * fault outside any fiber, which ends the program).
+ */
+export function failCurrent(kind: FailureKind, message: string | null, file: string | null, line: u32, column: u32): bool {
+  let unwinding = unwindState() == UnwindState.Unwinding;
+  abandonUnwind();
+  if (pendingGuard >= 0) {
+    kind = <FailureKind>pendingGuard;
+    pendingGuard = -1;
+  } else if (pendingMisuse) {
+    kind = FailureKind.Misuse;
+  } else if (unwinding) {
+    // the only trap that can happen while unwinding is asyncify's bound check
+    kind = FailureKind.ScratchOverflow;
+  } else if (kind == FailureKind.Abort && message !== null && message == "stack overflow") {
+    kind = FailureKind.ShadowStackOverflow;
+  }
+  pendingMisuse = false;
+  if (kind == FailureKind.ScratchOverflow) Scratch.armGuards();
+  if (kind == FailureKind.ShadowStackOverflow) ShadowStack.armGuard();
+  let f = current;
+  current = 0;
+  if (f == 0) return false;
+  let fiber = changetype<Fiber>(f);
+  let text: string;
+  if (kind == FailureKind.ShadowStackOverflow || kind == FailureKind.ScratchOverflow || kind == FailureKind.CallStackOverflow) {
+    text = overflowMessage(kind);
+    file = null;
+  } else {
+    text = message !== null ? message : "unknown failure";
+  }
+  let failure = new Failure(fiber.id, fiber._name, kind, text, file !== null ? file : "", line, column);
+  fiber._failure = failure;
+  lastFailure = failure;
+  // a fiber that failed while suspending may already be queued
+  if (fiber._state == FiberState.Ready) unqueue(f);
+  ++failedCount;
+  finish(f, FiberState.Failed);
+  return true;
+}
+
+// ─── the main fiber, introspection ──────────────────────────────────────────────────────
+
+/** Spawns the program's `main` as fiber #1. */
+export function startMain(fn: () => void): void {
+  assert(!started, "the program was already started");
+  started = true;
+  Scratch.armGuards();
+  ShadowStack.armGuard();
+  mainFiber = changetype<usize>(spawn(fn, "main"));
+}
+
+/** The main fiber's failure, or null. */
+export function mainFailure(): Failure | null {
+  return mainFiber != 0 ? changetype<Fiber>(mainFiber)._failure : null;
+}
+
+/** Id of the running fiber, or 0. */
+export function currentId(): u32 {
+  return current != 0 ? changetype<Fiber>(current).id : 0;
+}
+
+/** One line per live fiber: `#3 "worker" blocked (join #5)`. */
+export function dumpFibers(): string {
+  let lines = new Array<string>();
+  let p = changetype<usize>(liveHead);
+  while (p != 0) {
+    let fiber = changetype<Fiber>(p);
+    lines.push(fiber.toString() + " " + stateName(fiber._state));
+    p = fiber._liveNext;
+  }
+  lines.reverse(); // spawn order
+  return lines.join("\n");
+}
+
+/** Fibers that have not ended. */
+export function aliveFibers(): u32 {
+  return aliveCount;
+}
+
+/** Counters, in the order of `Stats` in host/abi.ts. */
+// @ts-ignore: decorator
+@lazy const STATS: usize = memory.data(64, 8);
+
+export function statsAddress(): usize {
+  store<u64>(STATS, spawnedCount, 0);
+  store<u64>(STATS, switchCount, 8);
+  store<u32>(STATS, aliveCount, 16);
+  store<u32>(STATS, peakAlive, 20);
+  store<u32>(STATS, failedCount, 24);
+  store<u32>(STATS, <u32>savedBytes, 28);
+  store<u32>(STATS, <u32>SCRATCH_SIZE, 32);
+  store<u32>(STATS, <u32>GUARD_SIZE, 36);
+  store<u32>(STATS, <u32>ShadowStack.size(), 40);
+  let failure = lastFailure;
+  if (failure !== null) {
+    store<u32>(STATS, <u32>failure.kind, 44);
+    store<usize>(STATS, changetype<usize>(failure.message), 48);
+    store<usize>(STATS, changetype<usize>(failure.file), 52);
+    store<u32>(STATS, failure.line, 56);
+    store<u32>(STATS, failure.column, 60);
+  }
+  return STATS;
+}

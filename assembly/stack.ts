@@ -1,0 +1,215 @@
+// stack.ts: where a suspended fiber's stacks go.
+//
+// A running fiber owns two stacks that are not the host's call stack:
+//   - the *asyncify frames*, written only while it unwinds: each instrumented function on
+//     the way out stores its locals and the index of the call it was in;
+//   - the *shadow stack*, AssemblyScript's stack of managed references that live across
+//     calls (the GC scans it as roots), addressed by the global `__stack_pointer`.
+//
+// Model: every fiber runs on the one shadow-stack region and unwinds into one scratch area.
+// When it suspends, the trampoline copies exactly what it used (frames + shadow slice) into
+// a per-fiber *saved block* allocated to fit; when it resumes, the slice is copied back and
+// the frames are rewound straight from the saved block. A parked fiber therefore costs what
+// it actually uses, not a fixed stack.
+//
+// Rejected: one fixed shadow stack and one fixed asyncify buffer per fiber. Simpler, but a
+// fiber parked one call deep would pay kilobytes (Go pays ~2.7 KB) and the GC would have to
+// know about every region; the copy costs a few nanoseconds for the shallow stacks that
+// dominate real programs.
+//
+// Scratch area (static, one per instance):
+//
+//   SCRATCH ─► ┌────────────┬─────────┬─────────┬──────────────────────────┬─────────────────┐
+//              │ LOW GUARD  │ current │ end     │ frame area               │ HIGH GUARD      │
+//              │ 16 B       │ 4 B     │ 4 B     │ SCRATCH_SIZE B           │ GUARD_SIZE B    │
+//              └────────────┴─────────┴─────────┴──────────────────────────┴─────────────────┘
+//                canaries    asyncify's data header (`end` = start of HIGH GUARD)
+//
+// Asyncify stores a frame and then compares `current` with `end`, trapping on overflow, so
+// an overflowing unwind can write at most one frame past `end`: the high guard is sized to
+// hold the largest frame of the program (the build verifies this, build/verify.ts) so that
+// the overrun never leaves it. Both guards are checked on every switch.
+//
+// Saved block (per suspended fiber, from the allocator, exact size rounded to 16):
+//
+//   saved ─► ┌─────────┬─────────┬──────────────────┬─────────────────────┬────────┐
+//            │ current │ end     │ asyncify frames  │ shadow-stack slice  │ CANARY │
+//            │ 4 B     │ 4 B     │ frameBytes       │ sliceBytes          │ 4 B    │
+//            └─────────┴─────────┴──────────────────┴─────────────────────┴────────┘
+//
+// `current == end == saved + 8 + frameBytes` while suspended: ready for `start_rewind`,
+// which pops frames from the top down (the outermost frame was saved last). Frames are
+// position independent, so copying them from the scratch area is sound. The slice holds
+// managed references: the fiber's record visits them for the GC (fiber.ts).
+//
+// Shadow stack (AssemblyScript's own region, between `__data_end` and `__heap_base`):
+//
+//   __data_end ─► ┌──────────┬───────────────────────────────┬──────────────┐ ◄─ __heap_base
+//                 │ GUARD    │ ... grows down ◄── fiber frames │ scheduler    │
+//                 │ 16 B     │                               │ frame        │
+//                 └──────────┴───────────────────────────────┴──────────────┘
+//                                                 fiber base ┘
+//
+// AssemblyScript aborts with "stack overflow" before its stack pointer crosses
+// `__data_end`; the guard words catch anything that writes below the stack without that
+// check.
+
+/** Canary word of the scratch guards. */
+// @ts-ignore: decorator
+@inline const SCRATCH_CANARY: u32 = 0x5C7A_7C4E;
+/** Canary word that ends every saved block. */
+// @ts-ignore: decorator
+@inline const SAVED_CANARY: u32 = 0xF1BE_5AFE;
+/** Canary word of the shadow-stack guard. */
+// @ts-ignore: decorator
+@inline const SHADOW_CANARY: u32 = 0x57AC_6A2D;
+
+/** Bytes of asyncify frames one unwind may save (`weft build --scratch-size`). */
+// @ts-ignore: decorator
+@inline export const SCRATCH_SIZE: usize = isDefined(WEFT_SCRATCH_SIZE) ? <usize>WEFT_SCRATCH_SIZE : 65536;
+/** Bytes of the high scratch guard: at least the largest frame of the program. */
+// @ts-ignore: decorator
+@inline export const GUARD_SIZE: usize = isDefined(WEFT_GUARD_SIZE) ? <usize>WEFT_GUARD_SIZE : 4096;
+/** Bytes of the low scratch guard and of the shadow-stack guard. */
+// @ts-ignore: decorator
+@inline const LOW_GUARD: usize = 16;
+/** Bytes of the saved-block header: asyncify's `{ current, end }`. */
+// @ts-ignore: decorator
+@inline export const SAVED_HEADER: usize = 8;
+
+// Static storage: low guard + header + frame area + high guard.
+// @ts-ignore: decorator
+@lazy const SCRATCH: usize = memory.data(<i32>(LOW_GUARD + SAVED_HEADER + SCRATCH_SIZE + GUARD_SIZE), 16);
+
+/** The asyncify scratch area that every unwind writes into. */
+export namespace Scratch {
+  /** Address of asyncify's data header. */
+  // @ts-ignore: decorator
+  @inline export function header(): usize {
+    return SCRATCH + LOW_GUARD;
+  }
+
+  /** First byte of the frame area. */
+  // @ts-ignore: decorator
+  @inline export function frames(): usize {
+    return SCRATCH + LOW_GUARD + SAVED_HEADER;
+  }
+
+  /** First byte of the high guard (asyncify's `end`). */
+  // @ts-ignore: decorator
+  @inline export function limit(): usize {
+    return SCRATCH + LOW_GUARD + SAVED_HEADER + SCRATCH_SIZE;
+  }
+
+  /** Prepares the header for an unwind. */
+  // @ts-ignore: decorator
+  @inline export function reset(): void {
+    store<usize>(header(), frames());
+    store<usize>(header(), limit(), sizeof<usize>());
+  }
+
+  /** Bytes the last unwind saved. */
+  // @ts-ignore: decorator
+  @inline export function usedBytes(): usize {
+    return load<usize>(header()) - frames();
+  }
+
+  /** Writes the canaries; called once at start-up and after an overflow was reported. */
+  export function armGuards(): void {
+    for (let p = SCRATCH; p < header(); p += 4) store<u32>(p, SCRATCH_CANARY);
+    let end = limit() + GUARD_SIZE;
+    for (let p = limit(); p < end; p += 4) store<u32>(p, SCRATCH_CANARY);
+  }
+
+  /**
+   * True while both guards are intact. Checks the low guard word and the first high guard
+   * word: an unwind writes contiguously upward from the frame area, so any overrun reaches
+   * the first high word first.
+   */
+  // @ts-ignore: decorator
+  @inline export function guardsIntact(): bool {
+    return load<u32>(SCRATCH) == SCRATCH_CANARY
+        && load<u32>(header() - 4) == SCRATCH_CANARY
+        && load<u32>(limit()) == SCRATCH_CANARY;
+  }
+}
+
+/** The shadow stack's guard and limits. */
+export namespace ShadowStack {
+  /** Lowest address a fiber's shadow stack may use. */
+  // @ts-ignore: decorator
+  @inline export function floor(): usize {
+    return __data_end + LOW_GUARD;
+  }
+
+  /** Total size of the shadow-stack region (`--stack-size`). */
+  // @ts-ignore: decorator
+  @inline export function size(): usize {
+    return __heap_base - __data_end;
+  }
+
+  export function armGuard(): void {
+    for (let p = __data_end; p < floor(); p += 4) store<u32>(p, SHADOW_CANARY);
+  }
+
+  // @ts-ignore: decorator
+  @inline export function guardIntact(): bool {
+    return load<u32>(__data_end + LOW_GUARD - 4) == SHADOW_CANARY && load<u32>(__data_end) == SHADOW_CANARY;
+  }
+}
+
+/**
+ * Copies `bytes` (a multiple of 4) from `src` to `dst`, which do not overlap. Saved stacks
+ * are mostly a few words, and a word loop beats `memory.copy`, which V8 runs as a call out
+ * of the generated code; long copies still use it.
+ */
+// @ts-ignore: decorator
+@inline export function copyWords(dst: usize, src: usize, bytes: usize): void {
+  if (bytes > 64) {
+    memory.copy(dst, src, bytes);
+  } else {
+    for (let i: usize = 0; i < bytes; i += 4) store<u32>(dst + i, load<u32>(src + i));
+  }
+}
+
+/** Per-fiber saved blocks. All functions take and return raw addresses. */
+export namespace Saved {
+  /** Allocation size of a block holding `frameBytes` of frames and `sliceBytes` of slice. */
+  // @ts-ignore: decorator
+  @inline export function sizeFor(frameBytes: usize, sliceBytes: usize): usize {
+    return SAVED_HEADER + frameBytes + sliceBytes + 4;
+  }
+
+  /** Bytes of asyncify frames held by a block. */
+  // @ts-ignore: decorator
+  @inline export function frameBytes(block: usize): usize {
+    return load<usize>(block, sizeof<usize>()) - (block + SAVED_HEADER);
+  }
+
+  /** Address of the shadow-stack slice held by a block. */
+  // @ts-ignore: decorator
+  @inline export function slice(block: usize): usize {
+    return load<usize>(block, sizeof<usize>());
+  }
+
+  /**
+   * Copies the scratch frames and the shadow slice `[sp, sp + sliceBytes)` into `block`
+   * (which must have room, see `sizeFor`) and arms it for a rewind.
+   */
+  // @ts-ignore: decorator
+  @inline export function fill(block: usize, sp: usize, sliceBytes: usize): void {
+    let frameBytes = Scratch.usedBytes();
+    let top = block + SAVED_HEADER + frameBytes;
+    copyWords(block + SAVED_HEADER, Scratch.frames(), frameBytes);
+    store<usize>(block, top);
+    store<usize>(block, top, sizeof<usize>());
+    copyWords(top, sp, sliceBytes);
+    store<u32>(top + sliceBytes, SAVED_CANARY);
+  }
+
+  /** True if the canary after the slice is intact. */
+  // @ts-ignore: decorator
+  @inline export function intact(block: usize, sliceBytes: usize): bool {
+    return load<u32>(slice(block) + sliceBytes) == SAVED_CANARY;
+  }
+}

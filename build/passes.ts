@@ -1,0 +1,165 @@
+// passes.ts: weft's own Binaryen steps, run around the asyncify pass.
+//
+//   linkMain  (before asyncify) gives the ABI's `weft.main` import the program's `main`.
+//   analyze   (after asyncify, before optimization, while every function still has its
+//             own body) reports which functions were instrumented and checks the rules
+//             the switch depends on (assembly/switch.ts):
+//               - only the suspend primitives call `asyncify_start_unwind`: a primitive
+//                 inlined into a caller makes that caller call it, and the caller is then
+//                 silently left uninstrumented;
+//               - every function that calls a primitive was instrumented;
+//               - the largest frame an unwind can write, so the scratch guard covers it.
+//
+// The analysis reads the module's text form. Binaryen's JS API has no expression walker,
+// and the text names exactly what we look for: calls and global accesses by name.
+
+import binaryen from "binaryen";
+import { BuildError } from "./build.js";
+
+const ABI_MAIN_ENTRY = "~lib/weft/abi/mainEntry";
+
+const START_UNWIND = "asyncify_start_unwind";
+const ASYNCIFY_DATA = "__asyncify_data";
+
+/** Links the program's exported `main` into the ABI and unexports it. */
+export function linkMain(module: binaryen.Module, entryName: string): void {
+  const exportRef = module.getExport("main");
+  if (!exportRef) {
+    throw new BuildError(
+      `${entryName} does not export a \`main\` function; a weft program starts there:\n` +
+        `  export function main(): void { ... }`,
+    );
+  }
+  const exported = binaryen.getExportInfo(exportRef);
+  if (exported.kind !== binaryen.ExternalFunction) {
+    throw new BuildError(`${entryName} exports \`main\`, but it is not a function`);
+  }
+  const mainInfo = binaryen.getFunctionInfo(module.getFunction(exported.value));
+  if (mainInfo.params !== binaryen.none || mainInfo.results !== binaryen.none) {
+    throw new BuildError(`${entryName}: \`main\` must take no parameters and return void`);
+  }
+  const mainImport = findImport(module, "weft", "main");
+  if (!module.getFunction(ABI_MAIN_ENTRY) || mainImport === null) {
+    throw new BuildError("internal: the weft ABI entry is missing from the compiled module");
+  }
+  module.removeFunction(ABI_MAIN_ENTRY);
+  module.addFunction(ABI_MAIN_ENTRY, binaryen.none, binaryen.none, [], module.call(exported.value, [], binaryen.none));
+  module.removeFunction(mainImport);
+  module.removeExport("main");
+}
+
+/**
+ * Asyncify knows only four intrinsics (start/stop unwind/rewind) and rejects a call to
+ * `asyncify.get_state`, yet the primitives and the trampoline must read the state. Before
+ * the pass, the import is renamed out of the `asyncify` module (and, since imports are
+ * ignored, treated as one that cannot suspend); after it, the import becomes a function
+ * that reads the pass's `__asyncify_state` global, which the optimizer then inlines.
+ * Returns the function's internal name, or null if the program never reads the state.
+ */
+export function hideStateIntrinsic(module: binaryen.Module): string | null {
+  const name = findImport(module, "asyncify", "get_state");
+  if (name === null) return null;
+  module.removeFunction(name);
+  module.addFunctionImport(name, "weft", "asyncify_state", binaryen.none, binaryen.i32);
+  return name;
+}
+
+/** Second half of `hideStateIntrinsic`, after the asyncify pass. */
+export function bindStateIntrinsic(module: binaryen.Module, name: string | null): void {
+  if (name === null) return;
+  module.removeFunction(name);
+  module.addFunction(name, binaryen.none, binaryen.i32, [], module.global.get("__asyncify_state", binaryen.i32));
+}
+
+/** Internal name of the imported function `moduleName.base`, or null. */
+function findImport(module: binaryen.Module, moduleName: string, base: string): string | null {
+  for (let i = 0, n = module.getNumFunctions(); i < n; i++) {
+    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
+    if (info.module === moduleName && info.base === base) return info.name;
+  }
+  return null;
+}
+
+/** What `analyze` found. */
+export interface ModuleReport {
+  instrumented: string[];
+  uninstrumented: string[];
+  largestFrame: number;
+}
+
+interface FunctionText {
+  name: string;
+  header: string;
+  body: string;
+}
+
+const LOCAL_BYTES: Record<string, number> = { i32: 4, i64: 8, f32: 4, f64: 8, v128: 16 };
+
+/** Splits the module's text into functions. */
+function functionsOf(module: binaryen.Module): FunctionText[] {
+  const text = module.emitText();
+  const out: FunctionText[] = [];
+  const re = /^ \(func \$("(?:[^"\\]|\\.)*"|\S+)(.*)$/gm;
+  const starts: { name: string; index: number }[] = [];
+  for (let m; (m = re.exec(text)); ) {
+    const raw = m[1];
+    starts.push({ name: raw.startsWith('"') ? JSON.parse(raw) : raw, index: m.index });
+  }
+  for (let i = 0; i < starts.length; i++) {
+    const chunk = text.slice(starts[i].index, i + 1 < starts.length ? starts[i + 1].index : text.length);
+    const firstBody = chunk.search(/\n {2}\((?!local )/);
+    out.push({ name: starts[i].name, header: firstBody < 0 ? chunk : chunk.slice(0, firstBody), body: chunk });
+  }
+  return out;
+}
+
+function calls(body: string, target: string): boolean {
+  return body.includes(`call $${target})`) || body.includes(`call $${target}\n`) || body.includes(`call $"${target}"`);
+}
+
+/** Upper bound of the bytes one unwind of `fn` saves: every local plus the call index. */
+function frameBytes(header: string): number {
+  let bytes = 4;
+  for (const m of header.matchAll(/\((?:param|local) \$\S+ (i32|i64|f32|f64|v128)\)/g)) bytes += LOCAL_BYTES[m[1]];
+  for (const m of header.matchAll(/\((?:param|local) ((?:(?:i32|i64|f32|f64|v128) ?)+)\)/g)) {
+    for (const t of m[1].trim().split(" ")) bytes += LOCAL_BYTES[t];
+  }
+  return bytes;
+}
+
+/** Reports instrumentation and enforces the switch's rules; throws BuildError on a violation. */
+export function analyze(module: binaryen.Module, primitives: string[], trampolines: string[]): ModuleReport {
+  const fns = functionsOf(module);
+  const isAsyncifyRuntime = (name: string) => name.startsWith("asyncify_");
+  const instrumented = new Set<string>();
+  let largestFrame = 0;
+  for (const fn of fns) {
+    if (isAsyncifyRuntime(fn.name) || primitives.includes(fn.name) || trampolines.includes(fn.name)) continue;
+    if (fn.body.includes(`$${ASYNCIFY_DATA}`)) {
+      instrumented.add(fn.name);
+      largestFrame = Math.max(largestFrame, frameBytes(fn.header));
+    }
+  }
+  const problems: string[] = [];
+  for (const fn of fns) {
+    if (isAsyncifyRuntime(fn.name)) continue;
+    if (calls(fn.body, START_UNWIND) && !primitives.includes(fn.name)) {
+      problems.push(
+        `${fn.name} starts an unwind itself: a suspend primitive was inlined into it, so it would not be saved on a switch`,
+      );
+    }
+    for (const primitive of primitives) {
+      if (calls(fn.body, primitive) && !instrumented.has(fn.name) && !primitives.includes(fn.name)) {
+        problems.push(`${fn.name} calls ${primitive.split("/").pop()} but was not instrumented by asyncify`);
+      }
+    }
+  }
+  if (problems.length) {
+    throw new BuildError(`the module breaks weft's switching rules:\n  ${problems.join("\n  ")}`);
+  }
+  const uninstrumented = fns
+    .map((f) => f.name)
+    .filter((n) => !instrumented.has(n) && !n.startsWith("~lib/") && !isAsyncifyRuntime(n) && !n.startsWith("~"))
+    .sort();
+  return { instrumented: [...instrumented].sort(), uninstrumented, largestFrame };
+}

@@ -1,0 +1,15 @@
+import { Fiber, spawnWith, yieldNow } from "weft";
+
+function worker(id: i32): void {
+  for (let round = 0; round < 3; round++) {
+    console.log("fiber " + id.toString() + " round " + round.toString());
+    yieldNow();
+  }
+}
+
+export function main(): void {
+  const fibers = new Array<Fiber>();
+  for (let i = 0; i < 10; i++) fibers.push(spawnWith(worker, i, "worker"));
+  for (let i = 0; i < fibers.length; i++) fibers[i].join();
+  console.log("all done");
+}

@@ -1,0 +1,119 @@
+// abi.ts: the host side of the module ABI (assembly/abi.ts is the other side).
+//
+// Everything here is plain data: export names, codes shared with the AssemblyScript core,
+// and the memory layouts the host reads. It uses only standard web APIs.
+
+/** Exports every weft program has; a module without them is not a weft program. */
+export const REQUIRED_EXPORTS = [
+  "memory",
+  "__new",
+  "__weft_start",
+  "__weft_run",
+  "__weft_reset",
+  "__weft_fail",
+  "__weft_main_failure",
+  "__weft_current",
+  "__weft_dump",
+  "__weft_alive",
+  "__weft_stats",
+] as const;
+
+/** The exports as the host calls them. */
+export interface WeftExports {
+  memory: WebAssembly.Memory;
+  __new(size: number, classId: number): number;
+  __collect?(): void;
+  __weft_start(): void;
+  __weft_run(budget: number): number;
+  __weft_reset(): void;
+  __weft_fail(kind: number, message: number, file: number, line: number, column: number): number;
+  __weft_main_failure(): number;
+  __weft_current(): number;
+  __weft_dump(): number;
+  __weft_alive(): number;
+  __weft_stats(): number;
+}
+
+/** `__weft_run` results (assembly/scheduler.ts RunStatus). */
+export const RunStatus = { MainEnded: 0, Idle: 1, Budget: 2 } as const;
+
+/** Switches per `__weft_run` call (see `run` in assembly/scheduler.ts for why). */
+export const RUN_BUDGET = 8192;
+
+/** Failure kinds (assembly/fiber.ts FailureKind). */
+export const FailureKind = {
+  Abort: 0,
+  Unreachable: 1,
+  MemoryAccess: 2,
+  CallStackOverflow: 3,
+  ShadowStackOverflow: 4,
+  ScratchOverflow: 5,
+  SavedStackCorrupted: 6,
+  Trap: 7,
+  Misuse: 8,
+} as const;
+
+/** AssemblyScript's class id of `String`. */
+const STRING_ID = 2;
+
+/** Counters kept by the scheduler (layout of `statsAddress` in assembly/scheduler.ts). */
+export interface Stats {
+  /** Fibers spawned since start, `main` included. */
+  spawned: number;
+  /** Switches into a fiber (first runs and resumes). */
+  switches: number;
+  /** Fibers that have not ended. */
+  alive: number;
+  /** Most fibers alive at once. */
+  peakAlive: number;
+  /** Fibers that failed. */
+  failed: number;
+  /** Bytes of saved blocks held by suspended fibers. */
+  savedBytes: number;
+  /** Size of the asyncify scratch area. */
+  scratchSize: number;
+  /** Size of the scratch guard. */
+  guardSize: number;
+  /** Size of the shadow stack. */
+  shadowStackSize: number;
+  /** Bytes of linear memory. */
+  memoryBytes: number;
+}
+
+export function readStats(exports: WeftExports): Stats {
+  const at = exports.__weft_stats();
+  const view = new DataView(exports.memory.buffer);
+  return {
+    spawned: Number(view.getBigUint64(at, true)),
+    switches: Number(view.getBigUint64(at + 8, true)),
+    alive: view.getUint32(at + 16, true),
+    peakAlive: view.getUint32(at + 20, true),
+    failed: view.getUint32(at + 24, true),
+    savedBytes: view.getUint32(at + 28, true),
+    scratchSize: view.getUint32(at + 32, true),
+    guardSize: view.getUint32(at + 36, true),
+    shadowStackSize: view.getUint32(at + 40, true),
+    memoryBytes: exports.memory.buffer.byteLength,
+  };
+}
+
+/** Reads an AssemblyScript string (UTF-16; byte length in the header word before it). */
+export function readString(memory: WebAssembly.Memory, ptr: number): string | null {
+  if (!ptr) return null;
+  const buffer = memory.buffer;
+  if (ptr < 4 || ptr > buffer.byteLength) return `<invalid string pointer ${ptr}>`;
+  const bytes = new Uint32Array(buffer, ptr - 4, 1)[0];
+  if (ptr + bytes > buffer.byteLength || bytes % 2) return `<invalid string at ${ptr}>`;
+  const units = new Uint16Array(buffer, ptr, bytes >>> 1);
+  let out = "";
+  for (let i = 0; i < units.length; i += 4096) out += String.fromCharCode(...units.subarray(i, i + 4096));
+  return out;
+}
+
+/** Allocates an AssemblyScript string holding `text`; returns its pointer. */
+export function writeString(exports: WeftExports, text: string): number {
+  const ptr = exports.__new(text.length << 1, STRING_ID);
+  const units = new Uint16Array(exports.memory.buffer, ptr, text.length);
+  for (let i = 0; i < text.length; i++) units[i] = text.charCodeAt(i);
+  return ptr;
+}

@@ -1,0 +1,326 @@
+// runtime.ts: the web-standard host core. Loads a weft program, runs it, isolates failures.
+//
+// The scheduler lives in wasm (assembly/scheduler.ts); the host only enters it and handles
+// what wasm cannot handle itself: a trap unwinds every wasm frame and lands here. The host
+// then tells the core which fiber failed and why (`__weft_fail`, after `__weft_reset`
+// repaired the shadow-stack pointer) and enters the scheduler again, so one failing fiber
+// never takes the others down. `abort()` in AssemblyScript reaches the host as the
+// `env.abort` import: its message, file, line and column are recorded and a JS exception
+// unwinds the wasm frames, which then takes the same path as a trap.
+//
+// Only standard web APIs are used here (WebAssembly, TextDecoder-free string decoding,
+// performance); Node-specific parts live in host/node/.
+
+import {
+  REQUIRED_EXPORTS,
+  RunStatus,
+  RUN_BUDGET,
+  FailureKind,
+  readStats,
+  readString,
+  writeString,
+  type Stats,
+  type WeftExports,
+} from "./abi.js";
+import { Rtrace } from "./rtrace.js";
+
+/** Where a program's console output goes. */
+export interface RuntimeOptions {
+  /** One line of standard output (no trailing newline). Default: console.log. */
+  stdout?: (line: string) => void;
+  /** One line of standard error (no trailing newline). Default: console.error. */
+  stderr?: (line: string) => void;
+  /** Called when a fiber fails (the program goes on). Default: a line on stderr. */
+  onFailure?: (failure: FiberFailure) => void;
+  /** Name of the program in messages (a file name). */
+  name?: string;
+}
+
+/** A fiber's failure as the host saw it. */
+export interface FiberFailure {
+  fiberId: number;
+  kind: keyof typeof FailureKind;
+  message: string;
+  file: string | null;
+  line: number;
+  column: number;
+}
+
+/** How a program ended. */
+export interface RunResult {
+  /** 0: main returned; 1: main failed; 2: deadlock; 3: a fault outside any fiber. */
+  exitCode: number;
+  /** `main`'s failure as text, if it failed. */
+  mainFailure: string | null;
+  /** Fibers still alive when the program ended, one dump line each. */
+  leftAlive: string[];
+  /** Failures of fibers while the program ran, in order. */
+  failures: FiberFailure[];
+  stats: Stats;
+}
+
+/** A load error with a message meant for the user. */
+export class LoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LoadError";
+  }
+}
+
+/** Thrown through wasm frames by the `env.abort` import. */
+class AbortUnwind extends Error {
+  constructor(
+    readonly messagePtr: number,
+    readonly filePtr: number,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    super("abort");
+  }
+}
+
+const KIND_NAMES = Object.fromEntries(Object.entries(FailureKind).map(([k, v]) => [v, k])) as Record<number, keyof typeof FailureKind>;
+
+/** A loaded weft program: one wasm instance with its scheduler. */
+export class WeftProgram {
+  readonly exports: WeftExports;
+  /** Allocation counters, when the module was built with rtrace. */
+  readonly rtrace: Rtrace | null;
+  private readonly stdout: (line: string) => void;
+  private readonly stderr: (line: string) => void;
+  private readonly onFailure: (failure: FiberFailure) => void;
+  private readonly failures: FiberFailure[] = [];
+  private pendingAbort: AbortUnwind | null = null;
+  private started = false;
+
+  private constructor(instance: WebAssembly.Instance, rtrace: Rtrace | null, options: RuntimeOptions) {
+    this.exports = instance.exports as unknown as WeftExports;
+    this.rtrace = rtrace;
+    this.stdout = options.stdout ?? ((line) => console.log(line));
+    this.stderr = options.stderr ?? ((line) => console.error(line));
+    this.onFailure =
+      options.onFailure ??
+      ((f) => this.stderr(`weft: fiber #${f.fiberId} failed: ${f.message}${f.file ? ` at ${f.file}:${f.line}:${f.column}` : ""}`));
+  }
+
+  /** Compiles and instantiates a weft module; throws LoadError if it is not one. */
+  static async load(bytes: BufferSource, options: RuntimeOptions = {}): Promise<WeftProgram> {
+    const name = options.name ?? "the module";
+    let module: WebAssembly.Module;
+    try {
+      module = await WebAssembly.compile(bytes);
+    } catch (e) {
+      throw new LoadError(`${name} is not a valid WebAssembly module: ${(e as Error).message}`);
+    }
+    const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+    const missing = REQUIRED_EXPORTS.filter((e) => !exported.has(e));
+    if (missing.length) {
+      throw new LoadError(
+        `${name} is not a weft program: it lacks the export${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ` +
+          "(build it with `weft build <entry.ts> -o <out.wasm>`)",
+      );
+    }
+    let program: WeftProgram | null = null;
+    const rtrace = WebAssembly.Module.imports(module).some((i) => i.module === "rtrace") ? new Rtrace() : null;
+    const imports = hostImports(() => program!, rtrace);
+    const unknown = WebAssembly.Module.imports(module).filter(
+      (i) => !(i.module in imports) || !(i.name in (imports as Record<string, Record<string, unknown>>)[i.module]),
+    );
+    if (unknown.length) {
+      throw new LoadError(`${name} needs imports this host does not provide: ${unknown.map((i) => `${i.module}.${i.name}`).join(", ")}`);
+    }
+    const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
+    if (rtrace) rtrace.attach((instance.exports as unknown as WeftExports).memory);
+    program = new WeftProgram(instance, rtrace, options);
+    return program;
+  }
+
+  /** Runs `main` to completion (or to deadlock); fibers that fail are isolated. */
+  run(): RunResult {
+    if (this.started) throw new Error("a weft program runs once; load it again to rerun");
+    this.started = true;
+    const x = this.exports;
+    let exitCode = 0;
+    if (!this.guard(() => x.__weft_start())) exitCode = 3;
+    while (exitCode === 0) {
+      let status: number = -1;
+      if (!this.guard(() => (status = x.__weft_run(RUN_BUDGET)))) {
+        exitCode = 3;
+        break;
+      }
+      if (status === RunStatus.MainEnded) break;
+      if (status === RunStatus.Idle) {
+        const alive = x.__weft_alive();
+        this.stderr(`deadlock: all ${alive} fibers are asleep`);
+        for (const line of this.dump()) this.stderr(`  ${line}`);
+        exitCode = 2;
+      }
+      // Budget, or -1 (a fiber failed): the scheduler resumes with the others
+    }
+    const mainFailure = readString(x.memory, x.__weft_main_failure());
+    if (mainFailure !== null && exitCode === 0) exitCode = 1;
+    const leftAlive = exitCode === 2 ? [] : this.dump();
+    if (exitCode === 0 && leftAlive.length) {
+      this.stderr(`weft: main returned with ${leftAlive.length} fiber${leftAlive.length > 1 ? "s" : ""} still alive:`);
+      for (const line of leftAlive) this.stderr(`  ${line}`);
+    }
+    return { exitCode, mainFailure, leftAlive, failures: this.failures, stats: this.stats() };
+  }
+
+  /** One line per fiber that has not ended, in spawn order. */
+  dump(): string[] {
+    const text = readString(this.exports.memory, this.exports.__weft_dump()) ?? "";
+    return text ? text.split("\n") : [];
+  }
+
+  stats(): Stats {
+    return readStats(this.exports);
+  }
+
+  /**
+   * Calls into wasm; on a trap or abort fails the running fiber and returns true so the
+   * caller resumes the scheduler. Returns false for a fault outside any fiber.
+   */
+  private guard(call: () => void): boolean {
+    try {
+      call();
+      return true;
+    } catch (error) {
+      return this.recover(error);
+    }
+  }
+
+  private recover(error: unknown): boolean {
+    const x = this.exports;
+    const abort = this.pendingAbort ?? (error instanceof AbortUnwind ? error : null);
+    this.pendingAbort = null;
+    let kind: number = FailureKind.Trap;
+    let messagePtr = 0;
+    let filePtr = 0;
+    let line = 0;
+    let column = 0;
+    let where = "";
+    if (abort) {
+      kind = FailureKind.Abort;
+      ({ messagePtr, filePtr, line, column } = abort);
+    } else if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      kind = FailureKind.CallStackOverflow;
+    } else if (error instanceof WebAssembly.RuntimeError) {
+      where = trapFunction(error);
+      if (/unreachable/.test(error.message)) kind = FailureKind.Unreachable;
+      else if (/memory access out of bounds/.test(error.message)) kind = FailureKind.MemoryAccess;
+      else kind = FailureKind.Trap;
+    } else {
+      // a host import threw: not a wasm fault, but the fiber that called it cannot go on
+      kind = FailureKind.Trap;
+    }
+    x.__weft_reset();
+    if (!abort) {
+      const text = trapMessage(kind, error) + (where ? ` in ${where}` : "");
+      messagePtr = writeString(x, text);
+    }
+    const fiberId = x.__weft_current();
+    const failed = x.__weft_fail(kind, messagePtr, filePtr, line, column);
+    if (!failed) {
+      const text = abort ? readString(x.memory, abort.messagePtr) : String((error as Error)?.message ?? error);
+      this.stderr(`weft: fatal: fault outside any fiber: ${text}`);
+      return false;
+    }
+    const failure = this.lastFailure(fiberId);
+    this.failures.push(failure);
+    this.onFailure(failure);
+    return true;
+  }
+
+  private lastFailure(fiberId: number): FiberFailure {
+    // the core formatted the failure (overflow kinds get their limits); read it back
+    const x = this.exports;
+    const view = new DataView(x.memory.buffer);
+    const at = x.__weft_stats();
+    const kind = view.getUint32(at + 44, true);
+    return {
+      fiberId,
+      kind: KIND_NAMES[kind] ?? "Trap",
+      message: readString(x.memory, view.getUint32(at + 48, true)) ?? "",
+      file: readString(x.memory, view.getUint32(at + 52, true)) || null,
+      line: view.getUint32(at + 56, true),
+      column: view.getUint32(at + 60, true),
+    };
+  }
+
+  /** @internal called by the `env` imports with a string pointer */
+  print(stream: "out" | "err", ptr: number): void {
+    this.printText(stream, readString(this.exports.memory, ptr) ?? "null");
+  }
+
+  /** @internal */
+  printText(stream: "out" | "err", text: string): void {
+    for (const line of text.split("\n")) (stream === "out" ? this.stdout : this.stderr)(line);
+  }
+
+  /** @internal */
+  abort(messagePtr: number, filePtr: number, line: number, column: number): never {
+    const unwind = new AbortUnwind(messagePtr, filePtr, line, column);
+    this.pendingAbort = unwind;
+    throw unwind;
+  }
+}
+
+function trapMessage(kind: number, error: unknown): string {
+  switch (kind) {
+    case FailureKind.Unreachable:
+      return "unreachable executed";
+    case FailureKind.MemoryAccess:
+      return "out-of-bounds memory access";
+    case FailureKind.CallStackOverflow:
+      return "call stack overflow";
+    default:
+      return error instanceof WebAssembly.RuntimeError
+        ? String(error.message)
+        : `host error: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** Name of the innermost wasm function in a trap's stack, or "". */
+function trapFunction(error: Error): string {
+  const match = /at (\S+) \(wasm:\/\/wasm\/[^)]*\)/.exec(error.stack ?? "") ?? /at (\S+) \(wasm-function/.exec(error.stack ?? "");
+  return match ? match[1] : "";
+}
+
+/** The imports a weft module may use. */
+function hostImports(program: () => WeftProgram, rtrace: Rtrace | null): Record<string, Record<string, unknown>> {
+  const timers = new Map<string, number>();
+  const label = (ptr: number) => readString(program().exports.memory, ptr) ?? "default";
+  const imports: Record<string, Record<string, unknown>> = {
+    env: {
+      abort: (message: number, file: number, line: number, column: number) => program().abort(message, file, line, column),
+      trace: (message: number, n: number, ...args: number[]) => {
+        const text = readString(program().exports.memory, message) ?? "";
+        program().printText("err", `trace: ${text}${n ? " " + args.slice(0, n).join(", ") : ""}`);
+      },
+      seed: () => Date.now() * Math.random(),
+      "console.log": (ptr: number) => program().print("out", ptr),
+      "console.info": (ptr: number) => program().print("out", ptr),
+      "console.debug": (ptr: number) => program().print("out", ptr),
+      "console.warn": (ptr: number) => program().print("err", ptr),
+      "console.error": (ptr: number) => program().print("err", ptr),
+      "console.assert": (ok: number, ptr: number) => {
+        if (!ok) program().print("err", ptr);
+      },
+      "console.time": (ptr: number) => void timers.set(label(ptr), performance.now()),
+      "console.timeLog": (ptr: number) => {
+        const name = label(ptr);
+        const start = timers.get(name);
+        if (start !== undefined) program().printText("out", `${name}: ${(performance.now() - start).toFixed(3)}ms`);
+      },
+      "console.timeEnd": (ptr: number) => {
+        const name = label(ptr);
+        const start = timers.get(name);
+        timers.delete(name);
+        if (start !== undefined) program().printText("out", `${name}: ${(performance.now() - start).toFixed(3)}ms`);
+      },
+    },
+  };
+  if (rtrace) imports.rtrace = rtrace.imports();
+  return imports;
+}
