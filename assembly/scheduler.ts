@@ -228,12 +228,15 @@ export function yieldNow(): void {
 }
 
 /**
- * Suspends the running fiber until something wakes it with `ready()`. The caller must
- * have set its state to Blocked and linked it where its waker will find it.
+ * Blocks the running fiber until another fiber passes it to `ready()`. The caller should
+ * first record itself where its waker will find it (a wait list); a fiber that parks
+ * with no waker stays blocked until the program ends, and is reported then.
  */
 export function park(): void {
   if (resumed()) return;
-  if (current == 0) abort("park() called outside a fiber");
+  let f = current;
+  if (f == 0) abort("park() called outside a fiber");
+  Rec.setState(f, FiberState.Blocked);
   beginUnwind();
 }
 

@@ -179,7 +179,7 @@ async function compile(entry: string, options: BuildOptions, guardSize: number):
     listFiles: () => [],
     stdout: { write: () => true } as never,
     stderr: { write: (text: string | Uint8Array) => (stderr.push(String(text)), true) } as never,
-    transforms: [NoInlinePrimitives],
+    transforms: [NoInlinePrimitives as never],
   });
   if (error || !output) {
     const details = stderr.join("").trim();

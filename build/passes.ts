@@ -159,7 +159,7 @@ export function analyze(module: binaryen.Module, primitives: string[], trampolin
   }
   const uninstrumented = fns
     .map((f) => f.name)
-    .filter((n) => !instrumented.has(n) && !n.startsWith("~lib/") && !isAsyncifyRuntime(n) && !n.startsWith("~"))
+    .filter((n) => !instrumented.has(n) && !isAsyncifyRuntime(n) && !/^(~|export:|fimport\$)/.test(n))
     .sort();
   return { instrumented: [...instrumented].sort(), uninstrumented, largestFrame };
 }

@@ -1,0 +1,69 @@
+// cli.ts: the `weft` command. `weft build` compiles a fiber program; `weft run` runs one.
+
+import { writeFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { Command, InvalidArgumentError } from "commander";
+import pc from "picocolors";
+import { build, BuildError, DEFAULT_SCRATCH_SIZE, DEFAULT_STACK_SIZE } from "./build.js";
+import { runFile } from "../host/node/run.js";
+
+function bytes(value: string): number {
+  const match = /^(\d+)([kKmM]?)$/.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`expected a size in bytes (like 65536 or 64k), got "${value}"`);
+  const scale = { "": 1, k: 1024, K: 1024, m: 1 << 20, M: 1 << 20 }[match[2]]!;
+  return Number(match[1]) * scale;
+}
+
+const program = new Command("weft").description("fibers for WebAssembly").showHelpAfterError();
+
+program
+  .command("build")
+  .description("build an AssemblyScript fiber program into a runnable module")
+  .argument("<entry>", "the program's entry file; it exports main()")
+  .requiredOption("-o, --out <file>", "where to write the module (.wasm)")
+  .option("--stack-size <bytes>", `shadow stack shared by all fibers (default ${DEFAULT_STACK_SIZE})`, bytes)
+  .option("--scratch-size <bytes>", `asyncify frames one suspend may save (default ${DEFAULT_SCRATCH_SIZE})`, bytes)
+  .option("--no-optimize", "skip optimization (faster builds, slower programs)")
+  .option("--ignore-indirect", "assume indirect calls never suspend (smaller and faster; wrong if a callback yields)")
+  .option("--rtrace", "include allocation tracing hooks (for leak checks)")
+  .option("-v, --verbose", "report the functions asyncify instrumented")
+  .action(async (entry: string, opts) => {
+    try {
+      const result = await build({
+        entry,
+        stackSize: opts.stackSize,
+        scratchSize: opts.scratchSize,
+        optimize: opts.optimize,
+        ignoreIndirect: opts.ignoreIndirect,
+        rtrace: opts.rtrace,
+        log: opts.verbose ? (line) => console.error(pc.dim(line)) : undefined,
+      });
+      await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
+      await writeFile(opts.out, result.binary);
+      if (opts.verbose) {
+        console.log(`instrumented (${result.instrumented.length}):`);
+        for (const name of result.instrumented) console.log(`  ${name}`);
+        console.log(`left uninstrumented in the program (${result.uninstrumented.length}):`);
+        for (const name of result.uninstrumented) console.log(`  ${name}`);
+        console.log(`largest asyncify frame: ${result.largestFrame} bytes (guard ${result.guardSize})`);
+      }
+      console.error(`${pc.green("built")} ${opts.out} (${result.size} bytes)`);
+    } catch (e) {
+      if (e instanceof BuildError) {
+        console.error(`${pc.red("weft build:")} ${e.message}`);
+        process.exitCode = 1;
+        return;
+      }
+      throw e;
+    }
+  });
+
+program
+  .command("run")
+  .description("run a built weft program in Node")
+  .argument("<module>", "a module made by weft build")
+  .action(async (file: string) => {
+    process.exitCode = await runFile(file);
+  });
+
+await program.parseAsync(process.argv);
