@@ -54,9 +54,9 @@ export function __weft_current(): u32 {
   return currentId();
 }
 
-/** One line per fiber that has not ended, in spawn order. */
-export function __weft_dump(): string {
-  return dumpFibers();
+/** One line per fiber that has not ended, in spawn order, at most `limit` lines. */
+export function __weft_dump(limit: u32): string {
+  return dumpFibers(limit);
 }
 
 /** Number of fibers that have not ended. */

@@ -6,18 +6,24 @@
 // something nobody references any more is still found by diagnostics and never freed
 // while it can run.
 //
-// Record layout (32-bit; after AssemblyScript's 20-byte object header):
+// Record layout (wasm32; fields follow AssemblyScript's 16-byte object header, and the
+// allocator adds a 4-byte block header: 72 bytes in an 80-byte block):
 //
-//   ┌──────┬───────┬──────┬──────┬───────────┬───────┬────────┬────────┬────────┬─────────┐
-//   │ id   │ state │ kind │ fn   │ arg (u64) │ name  │ next   │ live   │ live   │ saved   │
-//   │ u32  │ u8    │ u8+2 │ u32  │ 8 B       │ ptr   │ (runq) │ next   │ prev   │ block   │
-//   ├──────┴───────┴──────┴──────┴───────────┴───────┴────────┴────────┴────────┴─────────┤
-//   │ savedCap u32 │ sliceBytes u32 │ waiters (fiber) │ failure (Failure | null)            │
-//   └───────────────────────────────────────────────────────────────────────────────────────┘
+//   ┌───────────┬──────┬──────┬───────┬──────┬──────┬──────┬──────────┬──────────┬───────┬─────────┬─────────┬─────────┐
+//   │ arg (u64) │ id   │ fn   │ state │ kind │ name │ next │ liveNext │ livePrev │ saved │ waiters │ joining │ failure │
+//   │ 8 B       │ u32  │ u32  │ u8    │ u8   │ ptr  │ addr │ addr     │ addr     │ addr  │ addr    │ addr    │ ptr     │
+//   └───────────┴──────┴──────┴───────┴──────┴──────┴──────┴──────────┴──────────┴───────┴─────────┴─────────┴─────────┘
+//
+//   arg      spawnWith's argument bits (the entry's parameter, by `kind`)
+//   fn       table index of the entry function
+//   next     run-queue or wait-list link; liveNext/livePrev: the live list
+//   saved    the saved block (stack.ts) once the fiber has been suspended
+//   waiters  fibers blocked joining this one; joining: the fiber this one joins
 //
 // Invariants (checked by debug assertions in scheduler.ts):
 //   - state READY      ⇔ the fiber is on the run queue exactly once;
-//   - state RUNNING    ⇔ it is `current`; its slice lives on the shadow stack (sliceBytes 0);
+//   - state RUNNING    ⇔ it is `current`; its slice lives on the shadow stack (the saved
+//                        block, if any, holds no slice);
 //   - state BLOCKED    ⇔ it is suspended on exactly one wait list (its `next` link);
 //   - READY or BLOCKED with a saved block ⇔ it has been suspended at least once;
 //   - DONE / FAILED    ⇔ off every list, saved block freed, waiters woken.
@@ -126,9 +132,9 @@ export class Failure {
  */
 export namespace Rec {
   // @ts-ignore: decorator
-  @inline export function state(f: usize): FiberState { return load<i32>(f, offsetof<Fiber>("_state")); }
+  @inline export function state(f: usize): FiberState { return <FiberState>load<u8>(f, offsetof<Fiber>("_state")); }
   // @ts-ignore: decorator
-  @inline export function setState(f: usize, s: FiberState): void { store<i32>(f, s, offsetof<Fiber>("_state")); }
+  @inline export function setState(f: usize, s: FiberState): void { store<u8>(f, <u8>s, offsetof<Fiber>("_state")); }
   // @ts-ignore: decorator
   @inline export function kind(f: usize): u8 { return load<u8>(f, offsetof<Fiber>("_kind")); }
   // @ts-ignore: decorator
@@ -147,28 +153,20 @@ export namespace Rec {
   @inline export function saved(f: usize): usize { return load<usize>(f, offsetof<Fiber>("_saved")); }
   // @ts-ignore: decorator
   @inline export function setSaved(f: usize, v: usize): void { store<usize>(f, v, offsetof<Fiber>("_saved")); }
-  // @ts-ignore: decorator
-  @inline export function savedCap(f: usize): usize { return <usize>load<u32>(f, offsetof<Fiber>("_savedCap")); }
-  // @ts-ignore: decorator
-  @inline export function setSavedCap(f: usize, v: usize): void { store<u32>(f, <u32>v, offsetof<Fiber>("_savedCap")); }
-  // @ts-ignore: decorator
-  @inline export function sliceBytes(f: usize): usize { return <usize>load<u32>(f, offsetof<Fiber>("_sliceBytes")); }
-  // @ts-ignore: decorator
-  @inline export function setSliceBytes(f: usize, v: usize): void { store<u32>(f, <u32>v, offsetof<Fiber>("_sliceBytes")); }
 }
 
 /** A fiber: a function running on its own saved stack, switched by the scheduler. */
 export class Fiber {
-  /** Unique, increasing from 1 (`main`) in spawn order. */
-  readonly id: u32;
-  /** @internal current state; read it through `state`. */
-  _state: FiberState = FiberState.Ready;
-  /** @internal how `fn` is called. */
-  _kind: u8 = <u8>EntryKind.NoArg;
-  /** @internal table index of the entry function. */
-  _fn: u32 = 0;
   /** @internal argument bits for `spawnWith`. */
   _arg: u64 = 0;
+  /** Unique, increasing from 1 (`main`) in spawn order. */
+  readonly id: u32;
+  /** @internal table index of the entry function. */
+  _fn: u32 = 0;
+  /** @internal current state; read it through `state`. */
+  _state: u8 = <u8>FiberState.Ready;
+  /** @internal how `fn` is called. */
+  _kind: u8 = <u8>EntryKind.NoArg;
   /** @internal optional name. */
   _name: string | null = null;
   /** @internal run-queue or wait-list link (address of the next fiber, or 0). */
@@ -176,14 +174,12 @@ export class Fiber {
   /** @internal live-list links. */
   _liveNext: usize = 0;
   _livePrev: usize = 0;
-  /** @internal saved block while suspended (stack.ts), or 0. */
+  /** @internal saved block once suspended (stack.ts), or 0. */
   _saved: usize = 0;
-  /** @internal allocated bytes of `_saved`. */
-  _savedCap: u32 = 0;
-  /** @internal bytes of shadow-stack slice in `_saved`; 0 while running. */
-  _sliceBytes: u32 = 0;
   /** @internal first fiber blocked in `join()` on this one (linked through their `_next`). */
   _waiters: usize = 0;
+  /** @internal the fiber this one is blocked joining, or 0. */
+  _joining: usize = 0;
   /** @internal set when the fiber failed. */
   _failure: Failure | null = null;
 
@@ -200,12 +196,12 @@ export class Fiber {
 
   /** Ready, running, blocked, done or failed. */
   get state(): FiberState {
-    return this._state;
+    return <FiberState>this._state;
   }
 
   /** True once the fiber is done or failed. */
   get ended(): bool {
-    return this._state >= FiberState.Done;
+    return <FiberState>this._state >= FiberState.Done;
   }
 
   /** Why the fiber failed, or null if it has not. */
@@ -237,9 +233,10 @@ export class Fiber {
     __visit(changetype<usize>(this._failure), cookie);
     __visit(this._liveNext, cookie);
     if (this._kind == EntryKind.Ref) __visit(<usize>this._arg, cookie);
-    let bytes = <usize>this._sliceBytes;
+    let saved = this._saved;
+    let bytes = saved != 0 ? Saved.sliceBytes(saved) : 0;
     if (bytes != 0) {
-      let p = Saved.slice(this._saved);
+      let p = Saved.slice(saved);
       let end = p + bytes;
       while (p < end) {
         __visit(load<usize>(p), cookie);

@@ -54,8 +54,8 @@ let runHead: usize = 0;
 let runTail: usize = 0;
 /** Every fiber that has not ended. The GC reaches them from here (fiber.ts `__visit`). */
 let liveHead: Fiber | null = null;
-/** The program's `main` fiber (id 1) once started. */
-let mainFiber: usize = 0;
+/** The program's `main` fiber (id 1) once started; kept for its outcome after it ends. */
+let mainFiber: Fiber | null = null;
 /** Shadow-stack pointer at which fibers start: the trampoline's own stack pointer. */
 let fiberBase: usize = 0;
 let nextId: u32 = 1;
@@ -158,7 +158,7 @@ function liveRemove(f: usize): void {
 
 function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
   let fiber = new Fiber(nextId++, name);
-  fiber._state = FiberState.Blocked; // not yet queued (enqueue makes it Ready)
+  fiber._state = <u8>FiberState.Blocked; // not yet queued (enqueue makes it Ready)
   fiber._kind = kind;
   fiber._fn = fn;
   fiber._arg = arg;
@@ -242,7 +242,7 @@ export function park(): void {
 
 /** Makes a blocked fiber ready again (it goes to the tail of the run queue). */
 export function ready(fiber: Fiber): void {
-  if (fiber._state != FiberState.Blocked) abort("ready() on fiber " + fiber.toString() + ", which is " + stateName(fiber._state) + ", not blocked");
+  if (<FiberState>fiber._state != FiberState.Blocked) abort("ready() on fiber " + fiber.toString() + ", which is " + stateName(<FiberState>fiber._state) + ", not blocked");
   enqueue(changetype<usize>(fiber));
 }
 
@@ -261,7 +261,7 @@ export function join(target: Fiber): Failure | null {
   }
   if (!target.ended) {
     let me = changetype<Fiber>(self);
-    me._state = FiberState.Blocked;
+    me._joining = changetype<usize>(target);
     // append, so that joiners wake in the order they joined
     me._next = 0;
     let p = target._waiters;
@@ -272,8 +272,26 @@ export function join(target: Fiber): Failure | null {
       changetype<Fiber>(p)._next = self;
     }
     park();
+    me._joining = 0;
   }
   return target._failure;
+}
+
+/** Takes `f` off `target`'s list of joiners. */
+function removeWaiter(target: usize, f: usize): void {
+  let prev: usize = 0;
+  let p = Rec.waiters(target);
+  while (p != 0) {
+    let next = Rec.next(p);
+    if (p == f) {
+      if (prev != 0) Rec.setNext(prev, next);
+      else Rec.setWaiters(target, next);
+      Rec.setNext(f, 0);
+      return;
+    }
+    prev = p;
+    p = next;
+  }
 }
 
 /** Fails the running fiber because it misused the API. */
@@ -290,14 +308,12 @@ function finish(f: usize, state: FiberState): void {
   Rec.setState(f, state);
   let saved = Rec.saved(f);
   if (saved != 0) {
-    savedBytes -= Rec.savedCap(f);
+    savedBytes -= Saved.capacity(saved);
     heap.free(saved);
     Rec.setSaved(f, 0);
-    Rec.setSavedCap(f, 0);
-    Rec.setSliceBytes(f, 0);
   }
   liveRemove(f);
-  if (f == mainFiber) mainEnded = true;
+  if (f == changetype<usize>(mainFiber)) mainEnded = true;
   // wake joiners in join order
   let w = Rec.waiters(f);
   Rec.setWaiters(f, 0);
@@ -316,18 +332,15 @@ function save(f: usize, sp: usize): void {
   let sliceBytes = fiberBase - sp;
   let need = Saved.sizeFor(Scratch.usedBytes(), sliceBytes);
   let block = Rec.saved(f);
-  let cap = Rec.savedCap(f);
+  let cap = block != 0 ? Saved.capacity(block) : 0;
   // keep the block while it fits and is not more than twice too big
-  if (need > cap || need <= (cap >> 1)) {
+  if (need > cap || need < (cap >> 1)) {
     if (block != 0) heap.free(block);
-    let size = (need + 15) & ~15;
-    block = heap.alloc(size);
-    savedBytes += size - cap;
+    block = Saved.alloc(need);
+    savedBytes += need - cap;
     Rec.setSaved(f, block);
-    Rec.setSavedCap(f, size);
   }
   Saved.fill(block, sp, sliceBytes);
-  Rec.setSliceBytes(f, sliceBytes);
   // The slice's references now live only in this record, which the GC may already have
   // scanned (black): re-gray it for every white reference (write barrier, itcms.ts).
   let p = Saved.slice(block);
@@ -368,11 +381,11 @@ export function run(budget: u32): RunStatus {
     let arg = Rec.arg(f);
     let saved = Rec.saved(f);
     if (saved != 0) {
-      let sliceBytes = Rec.sliceBytes(f);
-      if (!Saved.intact(saved, sliceBytes)) corruptedFailure(f);
+      if (!Saved.intact(saved)) corruptedFailure(f);
+      let sliceBytes = Saved.sliceBytes(saved);
       let sp = base - sliceBytes;
       copyWords(sp, Saved.slice(saved), sliceBytes);
-      Rec.setSliceBytes(f, 0);
+      Saved.releaseSlice(saved);
       __stack_pointer = sp;
       beginRewind(saved);
     } else {
@@ -385,8 +398,12 @@ export function run(budget: u32): RunStatus {
     else if (kind == EntryKind.F32) call_indirect<void>(fn, reinterpret<f32>(<u32>arg));
     else call_indirect<void>(fn, reinterpret<f64>(arg));
     if (unwindState() == UnwindState.Unwinding) {
-      endUnwind();
-      save(f, __stack_pointer);
+      if (Scratch.usedBytes() > SCRATCH_SIZE) {
+        scratchOverflow(f);
+      } else {
+        endUnwind();
+        save(f, __stack_pointer);
+      }
     } else {
       finish(f, FiberState.Done);
     }
@@ -410,6 +427,27 @@ function guardFailure(scratch: bool): void {
 function corruptedFailure(f: usize): void {
   pendingGuard = FailureKind.SavedStackCorrupted;
   abort("saved stack of fiber " + changetype<Fiber>(f).toString() + " was overwritten while it was suspended");
+}
+
+/**
+ * An unwind wrote more than the scratch area holds (stack.ts explains the guard zone).
+ * Ends the unwind without its bound check and fails the fiber, or stops the program if
+ * the overrun went past the guard zone.
+ */
+function scratchOverflow(f: usize): void {
+  let reach = load<usize>(Scratch.header());
+  let used = Scratch.usedBytes();
+  Scratch.reset();
+  endUnwind();
+  __stack_pointer = fiberBase;
+  if (used > SCRATCH_SIZE + GUARD_SIZE) {
+    current = 0;
+    abort("fatal: fiber " + changetype<Fiber>(f).toString() + " unwound " + used.toString() +
+      " bytes, past the scratch guard zone (" + GUARD_SIZE.toString() +
+      " bytes); memory after it is corrupted; raise `weft build --scratch-size`");
+  }
+  Scratch.armGuards(reach);
+  failFiber(f, FailureKind.ScratchOverflow, overflowMessage(FailureKind.ScratchOverflow), null, 0, 0);
 }
 
 /** Resets the shadow-stack pointer after a trap left it anywhere. Must have no frame. */
@@ -436,16 +474,12 @@ function overflowMessage(kind: FailureKind): string {
  * fault outside any fiber, which ends the program).
  */
 export function failCurrent(kind: FailureKind, message: string | null, file: string | null, line: u32, column: u32): bool {
-  let unwinding = unwindState() == UnwindState.Unwinding;
   abandonUnwind();
   if (pendingGuard >= 0) {
     kind = <FailureKind>pendingGuard;
     pendingGuard = -1;
   } else if (pendingMisuse) {
     kind = FailureKind.Misuse;
-  } else if (unwinding) {
-    // the only trap that can happen while unwinding is asyncify's bound check
-    kind = FailureKind.ScratchOverflow;
   } else if (kind == FailureKind.Abort && message !== null && message == "stack overflow") {
     kind = FailureKind.ShadowStackOverflow;
   }
@@ -455,22 +489,30 @@ export function failCurrent(kind: FailureKind, message: string | null, file: str
   let f = current;
   current = 0;
   if (f == 0) return false;
-  let fiber = changetype<Fiber>(f);
-  let text: string;
-  if (kind == FailureKind.ShadowStackOverflow || kind == FailureKind.ScratchOverflow || kind == FailureKind.CallStackOverflow) {
-    text = overflowMessage(kind);
+  if (kind == FailureKind.ShadowStackOverflow || kind == FailureKind.CallStackOverflow) {
+    message = overflowMessage(kind);
     file = null;
-  } else {
-    text = message !== null ? message : "unknown failure";
   }
-  let failure = new Failure(fiber.id, fiber._name, kind, text, file !== null ? file : "", line, column);
+  failFiber(f, kind, message !== null ? message : "unknown failure", file, line, column);
+  return true;
+}
+
+/** Ends fiber `f` as failed, wherever it was: running, queued or on a wait list. */
+function failFiber(f: usize, kind: FailureKind, message: string, file: string | null, line: u32, column: u32): void {
+  let fiber = changetype<Fiber>(f);
+  let failure = new Failure(fiber.id, fiber._name, kind, message, file !== null ? file : "", line, column);
   fiber._failure = failure;
   lastFailure = failure;
-  // a fiber that failed while suspending may already be queued
-  if (fiber._state == FiberState.Ready) unqueue(f);
+  // a fiber that failed while suspending may already be queued or waiting
+  if (<FiberState>fiber._state == FiberState.Ready) unqueue(f);
+  let target = fiber._joining;
+  if (target != 0) {
+    removeWaiter(target, f);
+    fiber._joining = 0;
+  }
   ++failedCount;
+  current = 0;
   finish(f, FiberState.Failed);
-  return true;
 }
 
 // ─── the main fiber, introspection ──────────────────────────────────────────────────────
@@ -481,12 +523,13 @@ export function startMain(fn: () => void): void {
   started = true;
   Scratch.armGuards();
   ShadowStack.armGuard();
-  mainFiber = changetype<usize>(spawn(fn, "main"));
+  mainFiber = spawn(fn, "main");
 }
 
 /** The main fiber's failure, or null. */
 export function mainFailure(): Failure | null {
-  return mainFiber != 0 ? changetype<Fiber>(mainFiber)._failure : null;
+  let main = mainFiber;
+  return main !== null ? main._failure : null;
 }
 
 /** Id of the running fiber, or 0. */
@@ -494,16 +537,28 @@ export function currentId(): u32 {
   return current != 0 ? changetype<Fiber>(current).id : 0;
 }
 
-/** One line per live fiber: `#3 "worker" blocked (join #5)`. */
-export function dumpFibers(): string {
+/**
+ * One line per live fiber, `#3 "worker" blocked (join #5)`, oldest first; at most `limit`
+ * lines (the newest are left out, a last line counts them).
+ */
+export function dumpFibers(limit: u32): string {
   let lines = new Array<string>();
+  // the live list is newest first: skip the newest beyond the limit
   let p = changetype<usize>(liveHead);
+  let skipped: u32 = 0;
+  while (aliveCount - skipped > limit && p != 0) {
+    p = load<usize>(p, offsetof<Fiber>("_liveNext"));
+    skipped++;
+  }
   while (p != 0) {
     let fiber = changetype<Fiber>(p);
-    lines.push(fiber.toString() + " " + stateName(fiber._state));
+    let line = fiber.toString() + " " + stateName(<FiberState>fiber._state);
+    if (fiber._joining != 0) line += " (join " + changetype<Fiber>(fiber._joining).toString() + ")";
+    lines.push(line);
     p = fiber._liveNext;
   }
   lines.reverse(); // spawn order
+  if (skipped > 0) lines.push("... and " + skipped.toString() + " more");
   return lines.join("\n");
 }
 

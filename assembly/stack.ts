@@ -19,28 +19,42 @@
 //
 // Scratch area (static, one per instance):
 //
-//   SCRATCH ─► ┌────────────┬─────────┬─────────┬──────────────────────────┬─────────────────┐
-//              │ LOW GUARD  │ current │ end     │ frame area               │ HIGH GUARD      │
-//              │ 16 B       │ 4 B     │ 4 B     │ SCRATCH_SIZE B           │ GUARD_SIZE B    │
-//              └────────────┴─────────┴─────────┴──────────────────────────┴─────────────────┘
-//                canaries    asyncify's data header (`end` = start of HIGH GUARD)
+//   SCRATCH ─► ┌────────────┬─────────┬─────────┬──────────────────────────┬──────────────────────┐
+//              │ LOW GUARD  │ current │ end     │ frame area               │ HIGH GUARD ZONE      │
+//              │ 16 B       │ 4 B     │ 4 B     │ SCRATCH_SIZE B           │ GUARD_SIZE B (1 MiB) │
+//              └────────────┴─────────┴─────────┴──────────────────────────┴──────────────────────┘
+//                canaries    asyncify's data header   end ─┘               canaries in the first
+//                                                                          16 B, zeros after
 //
-// Asyncify stores a frame and then compares `current` with `end`, trapping on overflow, so
-// an overflowing unwind can write at most one frame past `end`: the high guard is sized to
-// hold the largest frame of the program (the build verifies this, build/verify.ts) so that
-// the overrun never leaves it. Both guards are checked on every switch.
+// Asyncify compares `current` with `end` only once the whole unwind has been written (in
+// `stop_unwind`), so an unwind larger than the frame area first writes past `end`. The
+// high guard zone absorbs that overrun: it holds nothing, and its pages cost no physical
+// memory until an overrun touches them. Before stopping an unwind the trampoline reads
+// `current`, which says exactly how far the unwind wrote:
+//   - within the frame area: the normal case;
+//   - within the guard zone: the fiber fails with a scratch overflow (the option that
+//     raises the limit is named) and every other fiber goes on untouched;
+//   - beyond the guard zone: memory after it was overwritten, so the program stops at
+//     once with a fatal error instead of running on corrupted memory.
+// The zone is sized well above what the host's own call stack allows (an unwind saves a
+// few bytes per frame; V8's default stack holds some tens of thousands of wasm frames).
+// The canaries at both ends catch stray writes from elsewhere; they are checked on every
+// switch.
 //
-// Saved block (per suspended fiber, from the allocator, exact size rounded to 16):
+// Saved block (per suspended fiber, from the allocator, sized exactly to what it holds):
 //
-//   saved ─► ┌─────────┬─────────┬──────────────────┬─────────────────────┬────────┐
-//            │ current │ end     │ asyncify frames  │ shadow-stack slice  │ CANARY │
-//            │ 4 B     │ 4 B     │ frameBytes       │ sliceBytes          │ 4 B    │
-//            └─────────┴─────────┴──────────────────┴─────────────────────┴────────┘
+//   saved ─► ┌─────────┬─────────┬────────────┬──────────┬─────────────────┬────────────────────┬────────┐
+//            │ current │ end     │ sliceBytes │ capacity │ asyncify frames │ shadow-stack slice │ CANARY │
+//            │ 4 B     │ 4 B     │ 4 B        │ 4 B      │ frameBytes      │ sliceBytes         │ 4 B    │
+//            └─────────┴─────────┴────────────┴──────────┴─────────────────┴────────────────────┴────────┘
+//             asyncify's header                             ▲ saved + 16      ▲ end
 //
-// `current == end == saved + 8 + frameBytes` while suspended: ready for `start_rewind`,
-// which pops frames from the top down (the outermost frame was saved last). Frames are
-// position independent, so copying them from the scratch area is sound. The slice holds
-// managed references: the fiber's record visits them for the GC (fiber.ts).
+// `current == end == top of the frames` while suspended: ready for `start_rewind`, which
+// pops frames from the top down (the outermost frame was saved last). Frames are position
+// independent, so copying them out of the scratch area is sound. The slice holds managed
+// references: the fiber's record visits them for the GC while `sliceBytes` is non-zero
+// (fiber.ts); it is zeroed when the slice is copied back for a resume. A block is reused
+// while the next suspension fits and is not less than half of it.
 //
 // Shadow stack (AssemblyScript's own region, between `__data_end` and `__heap_base`):
 //
@@ -67,19 +81,22 @@
 /** Bytes of asyncify frames one unwind may save (`weft build --scratch-size`). */
 // @ts-ignore: decorator
 @inline export const SCRATCH_SIZE: usize = isDefined(WEFT_SCRATCH_SIZE) ? <usize>WEFT_SCRATCH_SIZE : 65536;
-/** Bytes of the high scratch guard: at least the largest frame of the program. */
+/** Bytes of the zone after the scratch area that absorbs an overflowing unwind. */
 // @ts-ignore: decorator
-@inline export const GUARD_SIZE: usize = isDefined(WEFT_GUARD_SIZE) ? <usize>WEFT_GUARD_SIZE : 4096;
+@inline export const GUARD_SIZE: usize = isDefined(WEFT_GUARD_SIZE) ? <usize>WEFT_GUARD_SIZE : 1 << 20;
 /** Bytes of the low scratch guard and of the shadow-stack guard. */
 // @ts-ignore: decorator
 @inline const LOW_GUARD: usize = 16;
-/** Bytes of the saved-block header: asyncify's `{ current, end }`. */
+/** Bytes of asyncify's data header `{ current, end }` (scratch area). */
 // @ts-ignore: decorator
-@inline export const SAVED_HEADER: usize = 8;
+@inline const ASYNCIFY_HEADER: usize = 8;
+/** Bytes of a saved block's header: asyncify's, then `sliceBytes` and `capacity`. */
+// @ts-ignore: decorator
+@inline export const SAVED_HEADER: usize = 16;
 
 // Static storage: low guard + header + frame area + high guard.
 // @ts-ignore: decorator
-@lazy const SCRATCH: usize = memory.data(<i32>(LOW_GUARD + SAVED_HEADER + SCRATCH_SIZE + GUARD_SIZE), 16);
+@lazy const SCRATCH: usize = memory.data(<i32>(LOW_GUARD + ASYNCIFY_HEADER + SCRATCH_SIZE + GUARD_SIZE), 16);
 
 /** The asyncify scratch area that every unwind writes into. */
 export namespace Scratch {
@@ -92,13 +109,13 @@ export namespace Scratch {
   /** First byte of the frame area. */
   // @ts-ignore: decorator
   @inline export function frames(): usize {
-    return SCRATCH + LOW_GUARD + SAVED_HEADER;
+    return SCRATCH + LOW_GUARD + ASYNCIFY_HEADER;
   }
 
   /** First byte of the high guard (asyncify's `end`). */
   // @ts-ignore: decorator
   @inline export function limit(): usize {
-    return SCRATCH + LOW_GUARD + SAVED_HEADER + SCRATCH_SIZE;
+    return SCRATCH + LOW_GUARD + ASYNCIFY_HEADER + SCRATCH_SIZE;
   }
 
   /** Prepares the header for an unwind. */
@@ -114,18 +131,17 @@ export namespace Scratch {
     return load<usize>(header()) - frames();
   }
 
-  /** Writes the canaries; called once at start-up and after an overflow was reported. */
-  export function armGuards(): void {
+  /**
+   * Writes the canaries; called at start-up and after an overflow. An overflow wrote
+   * frames into the zone up to `reach`: they are cleared so that the zone holds nothing.
+   */
+  export function armGuards(reach: usize = 0): void {
+    if (reach > limit()) memory.fill(limit(), 0, min(reach, limit() + GUARD_SIZE) - limit());
     for (let p = SCRATCH; p < header(); p += 4) store<u32>(p, SCRATCH_CANARY);
-    let end = limit() + GUARD_SIZE;
-    for (let p = limit(); p < end; p += 4) store<u32>(p, SCRATCH_CANARY);
+    for (let p = limit(); p < limit() + LOW_GUARD; p += 4) store<u32>(p, SCRATCH_CANARY);
   }
 
-  /**
-   * True while both guards are intact. Checks the low guard word and the first high guard
-   * word: an unwind writes contiguously upward from the frame area, so any overrun reaches
-   * the first high word first.
-   */
+  /** True while the canaries at both ends of the frame area are intact. */
   // @ts-ignore: decorator
   @inline export function guardsIntact(): bool {
     return load<u32>(SCRATCH) == SCRATCH_CANARY
@@ -180,16 +196,36 @@ export namespace Saved {
     return SAVED_HEADER + frameBytes + sliceBytes + 4;
   }
 
-  /** Bytes of asyncify frames held by a block. */
+  /** Allocated bytes of a block. */
   // @ts-ignore: decorator
-  @inline export function frameBytes(block: usize): usize {
-    return load<usize>(block, sizeof<usize>()) - (block + SAVED_HEADER);
+  @inline export function capacity(block: usize): usize {
+    return load<u32>(block, 12);
   }
 
-  /** Address of the shadow-stack slice held by a block. */
+  /** Bytes of shadow-stack slice a block holds (0 once copied back for a resume). */
+  // @ts-ignore: decorator
+  @inline export function sliceBytes(block: usize): usize {
+    return load<u32>(block, 8);
+  }
+
+  /** Marks the slice as handed back to the shadow stack. */
+  // @ts-ignore: decorator
+  @inline export function releaseSlice(block: usize): void {
+    store<u32>(block, 0, 8);
+  }
+
+  /** Address of the shadow-stack slice held by a block (the end of its frames). */
   // @ts-ignore: decorator
   @inline export function slice(block: usize): usize {
     return load<usize>(block, sizeof<usize>());
+  }
+
+  /** Allocates a block of `size` bytes. */
+  // @ts-ignore: decorator
+  @inline export function alloc(size: usize): usize {
+    let block = heap.alloc(size);
+    store<u32>(block, <u32>size, 12);
+    return block;
   }
 
   /**
@@ -203,13 +239,14 @@ export namespace Saved {
     copyWords(block + SAVED_HEADER, Scratch.frames(), frameBytes);
     store<usize>(block, top);
     store<usize>(block, top, sizeof<usize>());
+    store<u32>(block, <u32>sliceBytes, 8);
     copyWords(top, sp, sliceBytes);
     store<u32>(top + sliceBytes, SAVED_CANARY);
   }
 
   /** True if the canary after the slice is intact. */
   // @ts-ignore: decorator
-  @inline export function intact(block: usize, sliceBytes: usize): bool {
-    return load<u32>(slice(block) + sliceBytes) == SAVED_CANARY;
+  @inline export function intact(block: usize): bool {
+    return load<u32>(slice(block) + sliceBytes(block)) == SAVED_CANARY;
   }
 }

@@ -17,7 +17,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
-import { linkMain, analyze, hideStateIntrinsic, bindStateIntrinsic, type ModuleReport } from "./passes.js";
+import { linkMain, analyze, hideStateIntrinsic, bindStateIntrinsic, removeAsyncifyExports, type ModuleReport } from "./passes.js";
 
 /** Options of `build` and of `weft build`. */
 export interface BuildOptions {
@@ -41,7 +41,7 @@ export interface BuildOptions {
 
 /** What a build produced. */
 export interface BuildResult {
-  binary: Uint8Array;
+  binary: Uint8Array<ArrayBuffer>;
   /** Functions the asyncify pass instrumented, sorted. */
   instrumented: string[];
   /** Functions of the program that were left uninstrumented, sorted. */
@@ -71,7 +71,7 @@ const assemblyDir = path.join(packageRoot, "assembly");
 
 export const DEFAULT_STACK_SIZE = 65536;
 export const DEFAULT_SCRATCH_SIZE = 65536;
-const DEFAULT_GUARD_SIZE = 4096;
+const DEFAULT_GUARD_SIZE = 1 << 20;
 /** Virtual second entry: re-exports the ABI so that every program exports it. */
 const ABI_ENTRY = "__weft_abi_entry__.ts";
 /** The suspend primitives: the only functions allowed to start an unwind. */
@@ -129,6 +129,7 @@ async function buildOnce(entry: string, options: BuildOptions, guardSize: number
     bindStateIntrinsic(module, stateIntrinsic);
 
     const report: ModuleReport = analyze(module, SUSPEND_PRIMITIVES, TRAMPOLINES);
+    removeAsyncifyExports(module);
     if (options.optimize !== false) {
       binaryen.setOptimizeLevel(3);
       binaryen.setShrinkLevel(0);
@@ -137,7 +138,7 @@ async function buildOnce(entry: string, options: BuildOptions, guardSize: number
     }
     if (!module.validate()) throw new BuildError("internal: the built module does not validate");
     binaryen.setDebugInfo(true); // keep the name section: traps then name the function
-    const binary = module.emitBinary();
+    const binary = new Uint8Array(module.emitBinary());
     binaryen.setDebugInfo(false);
     log(`built ${path.relative(process.cwd(), entry)}: ${binary.length} bytes, ${report.instrumented.length} functions instrumented`);
     return { binary, ...report, guardSize, size: binary.length };

@@ -71,6 +71,17 @@ export function bindStateIntrinsic(module: binaryen.Module, name: string | null)
   module.addFunction(name, binaryen.none, binaryen.i32, [], module.global.get("__asyncify_state", binaryen.i32));
 }
 
+/**
+ * The pass exports its control functions for JS-driven use; weft drives asyncify from
+ * inside the module only, and a host calling them would corrupt a switch. Unexported,
+ * they are inlined or removed by the optimizer.
+ */
+export function removeAsyncifyExports(module: binaryen.Module): void {
+  for (const name of ["asyncify_start_unwind", "asyncify_stop_unwind", "asyncify_start_rewind", "asyncify_stop_rewind", "asyncify_get_state"]) {
+    if (module.getExport(name)) module.removeExport(name);
+  }
+}
+
 /** Internal name of the imported function `moduleName.base`, or null. */
 function findImport(module: binaryen.Module, moduleName: string, base: string): string | null {
   for (let i = 0, n = module.getNumFunctions(); i < n; i++) {

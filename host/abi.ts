@@ -29,7 +29,7 @@ export interface WeftExports {
   __weft_fail(kind: number, message: number, file: number, line: number, column: number): number;
   __weft_main_failure(): number;
   __weft_current(): number;
-  __weft_dump(): number;
+  __weft_dump(limit: number): number;
   __weft_alive(): number;
   __weft_stats(): number;
 }

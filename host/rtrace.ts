@@ -8,6 +8,8 @@ export class Rtrace {
   blocks = 0;
   /** Bytes of those blocks, headers included. */
   bytes = 0;
+  /** Most bytes allocated at once. */
+  peakBytes = 0;
   /** Completed full collections. */
   collections = 0;
   /** Incremental GC interrupts. */
@@ -30,9 +32,11 @@ export class Rtrace {
       onalloc: (block: number) => {
         this.blocks++;
         this.bytes += this.sizeOf(block);
+        if (this.bytes > this.peakBytes) this.peakBytes = this.bytes;
       },
       onresize: (block: number, oldSize: number) => {
         this.bytes += this.sizeOf(block) - oldSize;
+        if (this.bytes > this.peakBytes) this.peakBytes = this.bytes;
       },
       onmove: () => {},
       onfree: (block: number) => {
@@ -47,6 +51,9 @@ export class Rtrace {
         this.interrupts++;
       },
       onyield: () => {},
+      // store/load checks the compiler adds in rtrace builds: pass the pointer through
+      onstore: (ptr: number) => ptr,
+      onload: (ptr: number) => ptr,
     };
   }
 }

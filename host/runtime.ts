@@ -52,7 +52,9 @@ export interface RunResult {
   exitCode: number;
   /** `main`'s failure as text, if it failed. */
   mainFailure: string | null;
-  /** Fibers still alive when the program ended, one dump line each. */
+  /** Fibers still alive when the program ended (main returned without joining them). */
+  aliveAtEnd: number;
+  /** Their dump lines, oldest first, at most `DUMP_LIMIT` (then a line counting the rest). */
   leftAlive: string[];
   /** Failures of fibers while the program ran, in order. */
   failures: FiberFailure[];
@@ -78,6 +80,9 @@ class AbortUnwind extends Error {
     super("abort");
   }
 }
+
+/** Most fibers a dump lists by default; more are counted on a last line. */
+export const DUMP_LIMIT = 50;
 
 const KIND_NAMES = Object.fromEntries(Object.entries(FailureKind).map(([k, v]) => [v, k])) as Record<number, keyof typeof FailureKind>;
 
@@ -159,17 +164,18 @@ export class WeftProgram {
     }
     const mainFailure = readString(x.memory, x.__weft_main_failure());
     if (mainFailure !== null && exitCode === 0) exitCode = 1;
-    const leftAlive = exitCode === 2 ? [] : this.dump();
-    if (exitCode === 0 && leftAlive.length) {
-      this.stderr(`weft: main returned with ${leftAlive.length} fiber${leftAlive.length > 1 ? "s" : ""} still alive:`);
+    const aliveAtEnd = x.__weft_alive();
+    const leftAlive = aliveAtEnd ? this.dump() : [];
+    if (exitCode < 2 && aliveAtEnd) {
+      this.stderr(`weft: main ended with ${aliveAtEnd} fiber${aliveAtEnd > 1 ? "s" : ""} still alive:`);
       for (const line of leftAlive) this.stderr(`  ${line}`);
     }
-    return { exitCode, mainFailure, leftAlive, failures: this.failures, stats: this.stats() };
+    return { exitCode, mainFailure, aliveAtEnd, leftAlive, failures: this.failures, stats: this.stats() };
   }
 
-  /** One line per fiber that has not ended, in spawn order. */
-  dump(): string[] {
-    const text = readString(this.exports.memory, this.exports.__weft_dump()) ?? "";
+  /** One line per fiber that has not ended, oldest first, at most `limit` lines. */
+  dump(limit = DUMP_LIMIT): string[] {
+    const text = readString(this.exports.memory, this.exports.__weft_dump(limit)) ?? "";
     return text ? text.split("\n") : [];
   }
 
