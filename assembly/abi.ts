@@ -6,7 +6,7 @@
 // `main` is reached through the `weft.main` import, which the build links to it
 // (build/passes.ts) and then removes from the exports.
 
-import { startMain, run, failCurrent, resetStack, mainFailure, currentId, dumpFibers, aliveFibers, statsAddress } from "./scheduler";
+import { startMain, run, failCurrent, resetStack, mainFailure, currentId, dumpFibers, aliveFibers, statsAddress, takeFailure } from "./scheduler";
 import { FailureKind } from "./fiber";
 
 // @ts-ignore: decorator
@@ -41,6 +41,11 @@ export function __weft_reset(): void {
  */
 export function __weft_fail(kind: i32, message: string | null, file: string | null, line: u32, column: u32): i32 {
   return failCurrent(<FailureKind>kind, message, file, line, column) ? 1 : 0;
+}
+
+/** The oldest failure not yet taken: address of its fields (host/abi.ts), or 0. */
+export function __weft_take_failure(): usize {
+  return takeFailure();
 }
 
 /** `main`'s failure as text, or null. */

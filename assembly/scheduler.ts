@@ -374,8 +374,6 @@ export function run(budget: u32): RunStatus {
     current = f;
     Rec.setState(f, FiberState.Running);
     ++switchCount;
-    if (!Scratch.guardsIntact()) guardFailure(true);
-    if (!ShadowStack.guardIntact()) guardFailure(false);
     let kind = Rec.kind(f);
     let fn = Rec.fn(f);
     let arg = Rec.arg(f);
@@ -397,10 +395,14 @@ export function run(budget: u32): RunStatus {
     else if (kind == EntryKind.I64) call_indirect<void>(fn, arg);
     else if (kind == EntryKind.F32) call_indirect<void>(fn, reinterpret<f32>(<u32>arg));
     else call_indirect<void>(fn, reinterpret<f64>(arg));
+    // The guards are checked right after the fiber ran, so that a breach is blamed on the
+    // fiber that made it (`current` is still that fiber when guardFailure aborts).
+    if (!ShadowStack.guardIntact()) guardFailure(false);
     if (unwindState() == UnwindState.Unwinding) {
       if (Scratch.usedBytes() > SCRATCH_SIZE) {
         scratchOverflow(f);
       } else {
+        if (!Scratch.guardsIntact()) guardFailure(true);
         endUnwind();
         save(f, __stack_pointer);
       }
@@ -416,8 +418,9 @@ export function run(budget: u32): RunStatus {
 // ─── failures ───────────────────────────────────────────────────────────────────────────
 
 let pendingGuard: i32 = -1;
-/** The most recent failure, for the host (statsAddress). */
-let lastFailure: Failure | null = null;
+/** Failures the host has not yet taken (`takeFailure`), oldest first. */
+let unreported = new Array<Failure>();
+let unreportedHead: i32 = 0;
 
 function guardFailure(scratch: bool): void {
   pendingGuard = scratch ? FailureKind.ScratchOverflow : FailureKind.ShadowStackOverflow;
@@ -439,7 +442,9 @@ function scratchOverflow(f: usize): void {
   let used = Scratch.usedBytes();
   Scratch.reset();
   endUnwind();
-  __stack_pointer = fiberBase;
+  // The stack pointer stays at the abandoned fiber's innermost frame (below it is free);
+  // the trampoline resets it. Setting it here would move this function's own shadow frame
+  // (it has one: it builds strings) onto memory above the fiber base.
   if (used > SCRATCH_SIZE + GUARD_SIZE) {
     current = 0;
     abort("fatal: fiber " + changetype<Fiber>(f).toString() + " unwound " + used.toString() +
@@ -502,7 +507,7 @@ function failFiber(f: usize, kind: FailureKind, message: string, file: string | 
   let fiber = changetype<Fiber>(f);
   let failure = new Failure(fiber.id, fiber._name, kind, message, file !== null ? file : "", line, column);
   fiber._failure = failure;
-  lastFailure = failure;
+  unreported.push(failure);
   // a fiber that failed while suspending may already be queued or waiting
   if (<FiberState>fiber._state == FiberState.Ready) unqueue(f);
   let target = fiber._joining;
@@ -567,9 +572,37 @@ export function aliveFibers(): u32 {
   return aliveCount;
 }
 
+/**
+ * Hands the oldest failure the host has not seen to it: writes its fields at the returned
+ * address (layout in host/abi.ts `readFailure`), or returns 0 if there is none.
+ */
+export function takeFailure(): usize {
+  if (unreportedHead >= unreported.length) {
+    if (unreportedHead > 0) {
+      unreported = new Array<Failure>();
+      unreportedHead = 0;
+    }
+    return 0;
+  }
+  let failure = unreported[unreportedHead++];
+  store<u32>(FAILURE_INFO, failure.fiberId, 0);
+  store<u32>(FAILURE_INFO, <u32>failure.kind, 4);
+  store<usize>(FAILURE_INFO, changetype<usize>(failure.message), 8);
+  store<usize>(FAILURE_INFO, changetype<usize>(failure.file), 12);
+  store<u32>(FAILURE_INFO, failure.line, 16);
+  store<u32>(FAILURE_INFO, failure.column, 20);
+  store<usize>(FAILURE_INFO, changetype<usize>(failure.fiberName), 24);
+  // keep the strings alive until the host has read them
+  lastTaken = failure;
+  return FAILURE_INFO;
+}
+// @ts-ignore: decorator
+@lazy const FAILURE_INFO: usize = memory.data(28, 4);
+let lastTaken: Failure | null = null;
+
 /** Counters, in the order of `Stats` in host/abi.ts. */
 // @ts-ignore: decorator
-@lazy const STATS: usize = memory.data(64, 8);
+@lazy const STATS: usize = memory.data(48, 8);
 
 export function statsAddress(): usize {
   store<u64>(STATS, spawnedCount, 0);
@@ -581,13 +614,5 @@ export function statsAddress(): usize {
   store<u32>(STATS, <u32>SCRATCH_SIZE, 32);
   store<u32>(STATS, <u32>GUARD_SIZE, 36);
   store<u32>(STATS, <u32>ShadowStack.size(), 40);
-  let failure = lastFailure;
-  if (failure !== null) {
-    store<u32>(STATS, <u32>failure.kind, 44);
-    store<usize>(STATS, changetype<usize>(failure.message), 48);
-    store<usize>(STATS, changetype<usize>(failure.file), 52);
-    store<u32>(STATS, failure.line, 56);
-    store<u32>(STATS, failure.column, 60);
-  }
   return STATS;
 }

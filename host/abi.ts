@@ -16,6 +16,7 @@ export const REQUIRED_EXPORTS = [
   "__weft_dump",
   "__weft_alive",
   "__weft_stats",
+  "__weft_take_failure",
 ] as const;
 
 /** The exports as the host calls them. */
@@ -32,6 +33,7 @@ export interface WeftExports {
   __weft_dump(limit: number): number;
   __weft_alive(): number;
   __weft_stats(): number;
+  __weft_take_failure(): number;
 }
 
 /** `__weft_run` results (assembly/scheduler.ts RunStatus). */
@@ -94,6 +96,34 @@ export function readStats(exports: WeftExports): Stats {
     guardSize: view.getUint32(at + 36, true),
     shadowStackSize: view.getUint32(at + 40, true),
     memoryBytes: exports.memory.buffer.byteLength,
+  };
+}
+
+/** A failure as the core recorded it (`takeFailure` in assembly/scheduler.ts). */
+export interface FailureRecord {
+  fiberId: number;
+  /** The fiber's name, or null. */
+  fiberName: string | null;
+  kind: number;
+  message: string;
+  file: string | null;
+  line: number;
+  column: number;
+}
+
+/** Takes the oldest failure the host has not seen, or null. */
+export function takeFailure(exports: WeftExports): FailureRecord | null {
+  const at = exports.__weft_take_failure();
+  if (!at) return null;
+  const view = new DataView(exports.memory.buffer);
+  return {
+    fiberId: view.getUint32(at, true),
+    fiberName: readString(exports.memory, view.getUint32(at + 24, true)),
+    kind: view.getUint32(at + 4, true),
+    message: readString(exports.memory, view.getUint32(at + 8, true)) ?? "",
+    file: readString(exports.memory, view.getUint32(at + 12, true)) || null,
+    line: view.getUint32(at + 16, true),
+    column: view.getUint32(at + 20, true),
   };
 }
 

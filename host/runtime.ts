@@ -19,6 +19,7 @@ import {
   readStats,
   readString,
   writeString,
+  takeFailure,
   type Stats,
   type WeftExports,
 } from "./abi.js";
@@ -39,6 +40,7 @@ export interface RuntimeOptions {
 /** A fiber's failure as the host saw it. */
 export interface FiberFailure {
   fiberId: number;
+  fiberName: string | null;
   kind: keyof typeof FailureKind;
   message: string;
   file: string | null;
@@ -105,7 +107,11 @@ export class WeftProgram {
     this.stderr = options.stderr ?? ((line) => console.error(line));
     this.onFailure =
       options.onFailure ??
-      ((f) => this.stderr(`weft: fiber #${f.fiberId} failed: ${f.message}${f.file ? ` at ${f.file}:${f.line}:${f.column}` : ""}`));
+      ((f) =>
+        this.stderr(
+          `weft: fiber #${f.fiberId}${f.fiberName !== null ? ` "${f.fiberName}"` : ""} failed: ${f.message}` +
+            (f.file ? ` at ${f.file}:${f.line}:${f.column}` : ""),
+        ));
   }
 
   /** Compiles and instantiates a weft module; throws LoadError if it is not one. */
@@ -149,7 +155,9 @@ export class WeftProgram {
     if (!this.guard(() => x.__weft_start())) exitCode = 3;
     while (exitCode === 0) {
       let status: number = -1;
-      if (!this.guard(() => (status = x.__weft_run(RUN_BUDGET)))) {
+      const ok = this.guard(() => (status = x.__weft_run(RUN_BUDGET)));
+      this.reportFailures();
+      if (!ok) {
         exitCode = 3;
         break;
       }
@@ -225,33 +233,22 @@ export class WeftProgram {
       const text = trapMessage(kind, error) + (where ? ` in ${where}` : "");
       messagePtr = writeString(x, text);
     }
-    const fiberId = x.__weft_current();
     const failed = x.__weft_fail(kind, messagePtr, filePtr, line, column);
     if (!failed) {
       const text = abort ? readString(x.memory, abort.messagePtr) : String((error as Error)?.message ?? error);
       this.stderr(`weft: fatal: fault outside any fiber: ${text}`);
       return false;
     }
-    const failure = this.lastFailure(fiberId);
-    this.failures.push(failure);
-    this.onFailure(failure);
     return true;
   }
 
-  private lastFailure(fiberId: number): FiberFailure {
-    // the core formatted the failure (overflow kinds get their limits); read it back
-    const x = this.exports;
-    const view = new DataView(x.memory.buffer);
-    const at = x.__weft_stats();
-    const kind = view.getUint32(at + 44, true);
-    return {
-      fiberId,
-      kind: KIND_NAMES[kind] ?? "Trap",
-      message: readString(x.memory, view.getUint32(at + 48, true)) ?? "",
-      file: readString(x.memory, view.getUint32(at + 52, true)) || null,
-      line: view.getUint32(at + 56, true),
-      column: view.getUint32(at + 60, true),
-    };
+  /** Passes the failures the core recorded since the last call to `onFailure`. */
+  private reportFailures(): void {
+    for (let record; (record = takeFailure(this.exports)); ) {
+      const failure: FiberFailure = { ...record, kind: KIND_NAMES[record.kind] ?? "Trap" };
+      this.failures.push(failure);
+      this.onFailure(failure);
+    }
   }
 
   /** @internal called by the `env` imports with a string pointer */
