@@ -1,0 +1,119 @@
+import { describe, it, expect } from "vitest";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { buildProgram, root } from "./helpers.js";
+import { BuildError } from "../build/build.js";
+import { WeftProgram, LoadError } from "../host/runtime.js";
+import { runFile } from "../host/node/run.js";
+
+const exec = promisify(execFile);
+
+describe("build", () => {
+  it("instruments what can reach a yield and leaves pure compute alone", async () => {
+    const r = await buildProgram("compute");
+    expect(r.instrumented).toContain("compute/stepper");
+    expect(r.instrumented).not.toContain("compute/collatzSteps");
+    expect(r.uninstrumented).toContain("compute/collatzSteps");
+    expect(r.instrumented.every((n) => !n.includes("yieldNow") && !n.includes("/park"))).toBe(true);
+  });
+
+  it("reports the instrumented functions with weft build --verbose", async () => {
+    const out = path.join(await mkdtemp(path.join(tmpdir(), "weft-")), "compute.wasm");
+    const { stdout } = await exec(process.execPath, [path.join(root, "bin/weft.js"), "build", "tests/programs/compute.ts", "-o", out, "--verbose"], { cwd: root });
+    const lines = stdout.split("\n");
+    expect(lines).toContain("  compute/stepper");
+    const uninstrumented = lines.indexOf(lines.find((l) => l.startsWith("left uninstrumented"))!);
+    expect(lines.slice(uninstrumented)).toContain("  compute/collatzSteps");
+    expect(lines.slice(0, uninstrumented)).not.toContain("  compute/collatzSteps");
+  });
+
+  it("rejects a program without main, naming what to add", async () => {
+    await expect(buildProgram("nomain")).rejects.toThrow(BuildError);
+    await expect(buildProgram("nomain")).rejects.toThrow(/nomain\.ts does not export a `main` function; a weft program starts there/);
+  });
+
+  it("rejects a main with the wrong signature", async () => {
+    await expect(buildProgram("badmain")).rejects.toThrow(/`main` must take no parameters and return void/);
+  });
+
+  it("passes compiler errors on", async () => {
+    await expect(buildProgram("typo")).rejects.toThrow(/asc failed to compile .*typo\.ts:[\s\S]*Type '~lib\/string\/String' is not assignable to type 'i32'/);
+  });
+
+  it("rejects a missing entry and bad limits", async () => {
+    await expect(buildProgram("missing")).rejects.toThrow(/entry file not found: .*missing\.ts/);
+    await expect(buildProgram("compute", { scratchSize: 100 })).rejects.toThrow(/scratch size must be a multiple of 16 between 1024 and 1073741824 bytes, got 100/);
+  });
+});
+
+describe("host loading", () => {
+  it("names a missing file", async () => {
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    try {
+      expect(await runFile("/nonexistent/program.wasm")).toBe(1);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(lines.join("")).toBe("weft: no such file: /nonexistent/program.wasm\n");
+  });
+
+  it("rejects bytes that are not WebAssembly", async () => {
+    await expect(WeftProgram.load(new TextEncoder().encode("hello"), { name: "hello.wasm" })).rejects.toThrow(
+      /^hello\.wasm is not a valid WebAssembly module: /,
+    );
+  });
+
+  it("rejects a module that is not a weft program, naming the missing exports", async () => {
+    // (module (memory (export "memory") 1) (func (export "__weft_run")))
+    const bytes = new Uint8Array([
+      0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 5, 3, 1, 0, 1, 7, 23, 2, 6, 109, 101, 109, 111, 114,
+      121, 2, 0, 10, 95, 95, 119, 101, 102, 116, 95, 114, 117, 110, 0, 0, 10, 4, 1, 2, 0, 11,
+    ]);
+    const load = WeftProgram.load(bytes, { name: "plain.wasm" });
+    await expect(load).rejects.toThrow(LoadError);
+    await expect(WeftProgram.load(bytes, { name: "plain.wasm" })).rejects.toThrow(
+      "plain.wasm is not a weft program: it lacks the exports __new, __weft_start, __weft_reset, __weft_fail, __weft_main_failure, __weft_current, __weft_dump, __weft_alive, __weft_stats, __weft_take_failure (build it with `weft build <entry.ts> -o <out.wasm>`)",
+    );
+  });
+
+  it("runs a built file through the CLI with its exit status", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "weft-"));
+    const out = path.join(dir, "mainfails.wasm");
+    await exec(process.execPath, [path.join(root, "bin/weft.js"), "build", "tests/programs/mainfails.ts", "-o", out], { cwd: root });
+    const run = exec(process.execPath, [path.join(root, "bin/weft.js"), "run", out]);
+    await expect(run).rejects.toMatchObject({ code: 1, stdout: "before\n" });
+    const err = await run.catch((e) => e.stderr as string);
+    expect(err).toMatch(/weft: fiber #1 "main" failed: main gives up at .*mainfails\.ts:\d+:\d+\n/);
+    await writeFile(path.join(dir, "junk.wasm"), "junk");
+    await expect(exec(process.execPath, [path.join(root, "bin/weft.js"), "run", path.join(dir, "junk.wasm")])).rejects.toMatchObject({ code: 1 });
+  });
+});
+
+describe("switching rules (build/passes.ts analyze)", () => {
+  it("fails when a suspend primitive was inlined into a caller, or a caller was not instrumented", async () => {
+    const binaryen = (await import("binaryen")).default;
+    const { analyze } = await import("../build/passes.js");
+    const module = binaryen.parseText(`(module
+      (global $__asyncify_data (mut i32) (i32.const 0))
+      (func $asyncify_start_unwind (param i32) (global.set $__asyncify_data (local.get 0)))
+      (func $~lib/weft/scheduler/yieldNow (call $asyncify_start_unwind (i32.const 16)))
+      (func $app/inlined (call $asyncify_start_unwind (i32.const 16)))
+      (func $app/plain (call $~lib/weft/scheduler/yieldNow))
+      (func $app/instrumented (drop (global.get $__asyncify_data)) (call $~lib/weft/scheduler/yieldNow))
+      (export "a" (func $app/inlined)) (export "b" (func $app/plain)) (export "c" (func $app/instrumented)))`);
+    try {
+      expect(() => analyze(module, ["~lib/weft/scheduler/yieldNow"], [])).toThrow(
+        "the module breaks weft's switching rules:\n" +
+          "  app/inlined starts an unwind itself: a suspend primitive was inlined into it, so it would not be saved on a switch\n" +
+          "  app/plain calls yieldNow but was not instrumented by asyncify",
+      );
+    } finally {
+      module.dispose();
+    }
+  });
+});

@@ -1,0 +1,3 @@
+export function main(n: i32): i32 {
+  return n;
+}

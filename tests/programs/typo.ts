@@ -1,0 +1,3 @@
+export function main(): void {
+  const x: i32 = "not a number";
+}
