@@ -1,3 +1,6 @@
+// Round robin: ten fibers each print their id and yield, three rounds.
+//
+//   weft build examples/roundrobin.ts -o roundrobin.wasm && weft run roundrobin.wasm
 import { Fiber, spawnWith, yieldNow } from "weft";
 
 function worker(id: i32): void {

@@ -1,0 +1,14 @@
+// Builds the example programs into examples/.out/ (run by `npm install` via `npm run build`).
+import { writeFile, mkdir } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "../../build/build.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+const names = ["roundrobin", "pingpong", "spawnstorm"];
+await mkdir(path.join(root, "examples/.out"), { recursive: true });
+for (const name of names) {
+  const { binary } = await build({ entry: path.join(root, "examples", `${name}.ts`) });
+  await writeFile(path.join(root, "examples/.out", `${name}.wasm`), binary);
+  console.log(`built examples/.out/${name}.wasm (${binary.length} bytes)`);
+}
