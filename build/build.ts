@@ -164,6 +164,8 @@ async function compile(entry: string, options: BuildOptions, guardSize: number):
     "--baseDir", baseDir,
     "--runtime", "incremental",
     "--exportRuntime",
+    // the host runs top-level code itself, after it is ready to account for allocations
+    "--exportStart", "_start",
     "--stackSize", String(options.stackSize ?? DEFAULT_STACK_SIZE),
     "--debug", // names, so that our passes find functions; stripped of nothing else
     "--noColors",

@@ -6,6 +6,7 @@
 /** Exports every weft program has; a module without them is not a weft program. */
 export const REQUIRED_EXPORTS = [
   "memory",
+  "_start",
   "__new",
   "__weft_start",
   "__weft_run",
@@ -22,6 +23,8 @@ export const REQUIRED_EXPORTS = [
 /** The exports as the host calls them. */
 export interface WeftExports {
   memory: WebAssembly.Memory;
+  /** Runs the program's top-level code (asc --exportStart). */
+  _start(): void;
   __new(size: number, classId: number): number;
   __collect?(): void;
   __weft_start(): void;

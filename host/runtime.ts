@@ -152,7 +152,8 @@ export class WeftProgram {
     this.started = true;
     const x = this.exports;
     let exitCode = 0;
-    if (!this.guard(() => x.__weft_start())) exitCode = 3;
+    // top-level code first (module initializers), then `main` as fiber #1
+    if (!this.guard(() => x._start()) || !this.guard(() => x.__weft_start())) exitCode = 3;
     while (exitCode === 0) {
       let status: number = -1;
       const ok = this.guard(() => (status = x.__weft_run(RUN_BUDGET)));
