@@ -46,3 +46,11 @@ describe("end of the program", () => {
     expect(r.stderr).toEqual(["deadlock: all 2 fibers are asleep", '  #1 "main" blocked (join #2 "stuck")', '  #2 "stuck" blocked']);
   });
 });
+
+describe("indirect calls", () => {
+  it("switches from inside callbacks (Array#forEach, a function in a field)", async () => {
+    const r = await buildAndRun("callbacks");
+    expect(r.stdout).toEqual(["forEach item 1", "forEach item 2", "field step 2", "forEach item 3", "field step 4", "field step 8"]);
+    expect(r.failures).toEqual([]);
+  });
+});
