@@ -7,9 +7,11 @@
 //   2. our link step gives the ABI's `weft.main` import the program's exported `main`;
 //   3. Binaryen's asyncify pass instruments every function that can reach a suspend
 //      primitive. No import can suspend (fibers park inside wasm), so imports are ignored;
-//   4. our verify step checks that only the primitives start an unwind, that every caller
-//      of a primitive was instrumented, and that the scratch guard covers the largest frame;
+//   4. our verify step checks that only the primitives start an unwind and that every
+//      caller of a primitive was instrumented (passes.ts `analyze`);
 //   5. full optimization, now that inlining is safe.
+// Around the pass, `asyncify.get_state` is hidden and rebound (passes.ts), since the pass
+// does not accept it as an intrinsic.
 // The result keeps its function names (a name section) so that traps name the function.
 
 import { readFile } from "node:fs/promises";
@@ -46,9 +48,9 @@ export interface BuildResult {
   instrumented: string[];
   /** Functions of the program that were left uninstrumented, sorted. */
   uninstrumented: string[];
-  /** Bytes saved by the largest frame of any instrumented function. */
+  /** Upper bound of the bytes one frame of any instrumented function saves. */
   largestFrame: number;
-  /** Guard size the module was built with. */
+  /** Bytes of the zone after the scratch area that absorbs an overflowing unwind. */
   guardSize: number;
   /** Bytes of the final module. */
   size: number;
@@ -97,22 +99,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       throw new BuildError(`${name} must be a multiple of 16 between 1024 and 1073741824 bytes, got ${value}`);
     }
   }
-  let guardSize = DEFAULT_GUARD_SIZE;
-  // A program whose largest frame exceeds the guard is rebuilt once with a larger guard.
-  for (let attempt = 0; ; attempt++) {
-    const result = await buildOnce(entry, options, guardSize, log);
-    if (result.largestFrame <= guardSize) return result;
-    if (attempt > 0) {
-      throw new BuildError(`internal: largest asyncify frame (${result.largestFrame} B) exceeds the scratch guard (${guardSize} B)`);
-    }
-    guardSize = Math.ceil((result.largestFrame + 64) / 1024) * 1024;
-    log(`largest frame is ${result.largestFrame} B: rebuilding with a ${guardSize}-byte scratch guard`);
-  }
+  return buildModule(entry, options, DEFAULT_GUARD_SIZE, log);
 }
 
-async function buildOnce(entry: string, options: BuildOptions, guardSize: number, log: (line: string) => void): Promise<BuildResult> {
+async function buildModule(entry: string, options: BuildOptions, guardSize: number, log: (line: string) => void): Promise<BuildResult> {
   const wasm = await compile(entry, options, guardSize);
-  if (process.env.WEFT_DUMP_ASC) (await import("node:fs")).writeFileSync(process.env.WEFT_DUMP_ASC, wasm);
   const module = binaryen.readBinary(wasm);
   try {
     module.setFeatures(FEATURES);

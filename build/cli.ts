@@ -45,7 +45,7 @@ program
         for (const name of result.instrumented) console.log(`  ${name}`);
         console.log(`left uninstrumented in the program (${result.uninstrumented.length}):`);
         for (const name of result.uninstrumented) console.log(`  ${name}`);
-        console.log(`largest asyncify frame: ${result.largestFrame} bytes (guard ${result.guardSize})`);
+        console.log(`largest asyncify frame: ${result.largestFrame} bytes (each level of recursion above a yield costs up to this much scratch)`);
       }
       console.error(`${pc.green("built")} ${opts.out} (${result.size} bytes)`);
     } catch (e) {

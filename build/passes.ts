@@ -8,7 +8,8 @@
 //                 inlined into a caller makes that caller call it, and the caller is then
 //                 silently left uninstrumented;
 //               - every function that calls a primitive was instrumented;
-//               - the largest frame an unwind can write, so the scratch guard covers it.
+//             It also measures the largest frame an unwind can write (reported by
+//             `weft build --verbose`: what each level of recursion costs in scratch).
 //
 // The analysis reads the module's text form. Binaryen's JS API has no expression walker,
 // and the text names exactly what we look for: calls and global accesses by name.
