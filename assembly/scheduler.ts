@@ -242,7 +242,11 @@ export function park(): void {
 
 /** Makes a blocked fiber ready again (it goes to the tail of the run queue). */
 export function ready(fiber: Fiber): void {
-  if (<FiberState>fiber._state != FiberState.Blocked) abort("ready() on fiber " + fiber.toString() + ", which is " + stateName(<FiberState>fiber._state) + ", not blocked");
+  if (<FiberState>fiber._state != FiberState.Blocked) {
+    misuse("ready() on fiber " + fiber.toString() + ", which is " + stateName(<FiberState>fiber._state) + ", not blocked");
+  }
+  // a joiner is woken by the fiber it joins; waking it early would unlink it from that list
+  if (fiber._joining != 0) misuse("ready() on fiber " + fiber.toString() + ", which is blocked in join()");
   enqueue(changetype<usize>(fiber));
 }
 

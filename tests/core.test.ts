@@ -54,3 +54,20 @@ describe("indirect calls", () => {
     expect(r.failures).toEqual([]);
   });
 });
+
+describe("park and ready", () => {
+  it("parks a fiber until another readies it, and rejects misuse of ready()", async () => {
+    const r = await buildAndRun("parking");
+    expect(r.stdout).toEqual([
+      "sleeper parks",
+      "sleeper is blocked: yes",
+      "waker wakes the sleeper",
+      "sleeper woke",
+      'ready() on fiber #4 "selfwaker", which is running, not blocked',
+      'ready() on fiber #6 "joiner", which is blocked in join()',
+      "joiner done: ok",
+    ]);
+    expect(r.failures.map((f) => f.kind)).toEqual(["Misuse", "Misuse"]);
+    expect(r.exitCode).toBe(0);
+  });
+});
