@@ -12,7 +12,7 @@ export class Rtrace {
   peakBytes = 0;
   /** Completed full collections. */
   collections = 0;
-  /** Incremental GC interrupts. */
+  /** Incremental GC steps triggered by allocation (counted when built with ASC_PROFILE). */
   interrupts = 0;
   private memory: WebAssembly.Memory | null = null;
 

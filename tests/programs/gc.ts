@@ -77,7 +77,8 @@ function churn(id: i32): void {
       const junk = new Array<string>();
       junk.push("junk " + k.toString());
     }
-    if (round % 7 == id % 7) __collect();
+    // a full collection now and then; incremental steps run in between, on allocation
+    if (round % 40 == 39 && id % 3 == 0) __collect();
     yieldNow();
   }
 }
