@@ -3,8 +3,9 @@
 // The model (M:1). One wasm instance runs one scheduler. Fibers are cooperative: a fiber
 // runs until it yields, parks (blocks) or ends. The host enters the scheduler through one
 // export (`__weft_run`, abi.ts) and the trampoline below runs fibers one after another
-// until the program's `main` fiber ends or no fiber is ready; control returns to the host
-// only then. No switch crosses into JavaScript.
+// until the program's `main` fiber ends, no fiber is ready, or its switch budget is spent
+// (see `run` for why there is one); control returns to the host only then. No switch
+// crosses into JavaScript.
 //
 // A switch (docs/ARCHITECTURE.md has the picture):
 //   1. the fiber calls a suspend primitive (`yieldNow`, `park`), which records where the
@@ -18,8 +19,9 @@
 //      frames reload their locals on the way down and the primitive returns into user code.
 //
 // Invariants:
-//   - a fiber is on the run queue iff its state is Ready, and at most once (asserted on
-//     every push); a Blocked fiber is on exactly one wait list; nothing is ever dropped: a
+//   - a fiber is on the run queue iff its state is Ready, and at most once (checked on
+//     every push); a Blocked fiber is on at most one wait list (a joiner on its target's;
+//     a fiber that called `park` wherever its waker keeps it); nothing is ever dropped: a
 //     fiber leaves the live list only when it is Done or Failed;
 //   - while a fiber runs, the stack pointer is at or below `fiberBase`, and the scheduler's
 //     own state lives in globals and linear memory, never on the shadow stack: the
@@ -31,10 +33,10 @@
 // Rejected designs:
 //   - Trampolining through JavaScript (Emscripten's fibers): every switch pays a wasm→JS→
 //     wasm round trip, about 400 ns on this machine class; ours stays in wasm.
-//   - A fixed per-fiber asyncify buffer to unwind into directly: asyncify writes before it
-//     checks the bound, so an undersized buffer is overrun; the shared scratch area with a
-//     guard zone sized to the largest frame makes overflow detectable and keeps each saved
-//     block exact.
+//   - A fixed per-fiber asyncify buffer to unwind into directly: asyncify checks the bound
+//     only after the whole unwind is written, so an undersized buffer is overrun; the shared
+//     scratch area with a guard zone behind it absorbs an overrun until the trampoline reads
+//     how far it went, and keeps each saved block exact.
 //   - Virtual dispatch or a generic invoker for entry calls: each adds an instrumented frame
 //     to every switch; the trampoline instead calls the entry's table index directly with
 //     the argument's wasm type (EntryKind).

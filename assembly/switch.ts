@@ -100,6 +100,11 @@ export const enum UnwindState {
  * unwinding): asyncify goes back to normal so that the scheduler can run again.
  */
 export function abandonUnwind(): void {
-  if (asyncify_get_state() == UnwindState.Unwinding) asyncify_stop_unwind();
-  else if (asyncify_get_state() == UnwindState.Rewinding) asyncify_stop_rewind();
+  if (asyncify_get_state() == UnwindState.Unwinding) {
+    // an overflowing unwind would fail stop_unwind's bound check: the frames are dropped
+    Scratch.reset();
+    asyncify_stop_unwind();
+  } else if (asyncify_get_state() == UnwindState.Rewinding) {
+    asyncify_stop_rewind();
+  }
 }
