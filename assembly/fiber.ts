@@ -110,7 +110,10 @@ export class Failure {
     public readonly column: u32,
   ) {}
 
-  /** `fiber #3 "worker" failed: Index out of range at assembly/app.ts:10:5`. */
+  /**
+   * `fiber #3 "worker" failed: id must be positive at assembly/app.ts:10:5`. Errors raised
+   * inside the standard library point into it (`~lib/array.ts:...`).
+   */
   toString(): string {
     let who = "fiber #" + this.fiberId.toString();
     let name = this.fiberName;

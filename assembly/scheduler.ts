@@ -211,7 +211,7 @@ export function spawnWith<T>(fn: (arg: T) => void, arg: T, name: string | null =
 
 /** The running fiber. Fails the caller if called outside any fiber (in top-level code). */
 export function currentFiber(): Fiber {
-  if (current == 0) abort("currentFiber() called outside a fiber");
+  if (current == 0) misuse("currentFiber() called outside a fiber");
   return changetype<Fiber>(current);
 }
 
@@ -224,7 +224,7 @@ export function currentFiber(): Fiber {
 export function yieldNow(): void {
   if (resumed()) return;
   let f = current;
-  if (f == 0) abort("yieldNow() called outside a fiber");
+  if (f == 0) misuse("yieldNow() called outside a fiber");
   enqueue(f);
   beginUnwind();
 }
@@ -237,7 +237,7 @@ export function yieldNow(): void {
 export function park(): void {
   if (resumed()) return;
   let f = current;
-  if (f == 0) abort("park() called outside a fiber");
+  if (f == 0) misuse("park() called outside a fiber");
   Rec.setState(f, FiberState.Blocked);
   beginUnwind();
 }
@@ -261,7 +261,7 @@ export function ready(fiber: Fiber): void {
  */
 export function join(target: Fiber): Failure | null {
   let self = current;
-  if (self == 0) abort("join() called outside a fiber");
+  if (self == 0) misuse("join() called outside a fiber");
   if (changetype<usize>(target) == self) {
     misuse("fiber " + target.toString() + " cannot join itself: it would wait forever");
   }

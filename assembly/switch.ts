@@ -19,11 +19,11 @@
 //   their locals and re-enter the primitive, which sees REWINDING, calls stop_rewind and
 //   returns normally into user code.
 //
-// Rules that keep this sound (each one learned the hard way, see NOTES in docs/):
+// Rules that keep this sound (docs/ARCHITECTURE.md, "Anatomy of a switch"):
 // - A primitive must not be inlined into its caller before the asyncify pass runs: the
 //   caller would then call start_unwind directly and silently stop being instrumented.
 //   The build compiles without inlining before the pass and verifies afterwards that only
-//   the suspend primitives call `start_unwind` (build/verify.ts).
+//   the suspend primitives call `start_unwind` (`analyze` in build/passes.ts).
 // - Nothing may run between `start_unwind` and the return from the primitive, and nothing
 //   instrumented may run between `start_rewind` and the call into the fiber's entry.
 // - The helpers below are `@inline`: AssemblyScript inlines them in its own front end, so

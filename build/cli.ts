@@ -26,6 +26,7 @@ program
   .option("--no-optimize", "skip optimization (faster builds, slower programs)")
   .option("--ignore-indirect", "assume indirect calls never suspend (smaller and faster; wrong if a callback yields)")
   .option("--rtrace", "include allocation tracing hooks (for leak checks)")
+  .option("--use <NAME=value...>", "define integer constants for the program (asc --use)")
   .option("-v, --verbose", "report the functions asyncify instrumented")
   .action(async (entry: string, opts) => {
     try {
@@ -36,6 +37,7 @@ program
         optimize: opts.optimize,
         ignoreIndirect: opts.ignoreIndirect,
         rtrace: opts.rtrace,
+        use: opts.use,
         log: opts.verbose ? (line) => console.error(pc.dim(line)) : undefined,
       });
       await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });

@@ -25,13 +25,18 @@ import {
 } from "./abi.js";
 import { Rtrace } from "./rtrace.js";
 
-/** Where a program's console output goes. */
+export type { Stats } from "./abi.js";
+
+/** How a program is loaded and where its output and failure reports go. */
 export interface RuntimeOptions {
   /** One line of standard output (no trailing newline). Default: console.log. */
   stdout?: (line: string) => void;
   /** One line of standard error (no trailing newline). Default: console.error. */
   stderr?: (line: string) => void;
-  /** Called when a fiber fails (the program goes on). Default: a line on stderr. */
+  /**
+   * Called when a fiber fails, `main` included (other fibers go on). Default: a line on
+   * stderr, `weft: fiber #3 "worker" failed: <message> at <file>:<line>:<column>`.
+   */
   onFailure?: (failure: FiberFailure) => void;
   /** Name of the program in messages (a file name). */
   name?: string;
@@ -54,7 +59,7 @@ export interface RunResult {
   exitCode: number;
   /** `main`'s failure as text, if it failed. */
   mainFailure: string | null;
-  /** Fibers still alive when the program ended (main returned without joining them). */
+  /** Fibers still alive when the program ended (main ended before them, or a deadlock). */
   aliveAtEnd: number;
   /** Their dump lines, oldest first, at most `DUMP_LIMIT` (then a line counting the rest). */
   leftAlive: string[];
@@ -165,7 +170,7 @@ export class WeftProgram {
       if (status === RunStatus.MainEnded) break;
       if (status === RunStatus.Idle) {
         const alive = x.__weft_alive();
-        this.stderr(`deadlock: all ${alive} fibers are asleep`);
+        this.stderr(`deadlock: all ${alive} fiber${alive === 1 ? " is" : "s are"} asleep`);
         for (const line of this.dump()) this.stderr(`  ${line}`);
         exitCode = 2;
       }

@@ -55,7 +55,7 @@ describe("host loading", () => {
     const write = process.stderr.write.bind(process.stderr);
     process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
     try {
-      expect(await runFile("/nonexistent/program.wasm")).toBe(1);
+      expect(await runFile("/nonexistent/program.wasm")).toBe(4);
     } finally {
       process.stderr.write = write;
     }
@@ -90,7 +90,7 @@ describe("host loading", () => {
     const err = await run.catch((e) => e.stderr as string);
     expect(err).toMatch(/weft: fiber #1 "main" failed: main gives up at .*mainfails\.ts:\d+:\d+\n/);
     await writeFile(path.join(dir, "junk.wasm"), "junk");
-    await expect(exec(process.execPath, [path.join(root, "bin/weft.js"), "run", path.join(dir, "junk.wasm")])).rejects.toMatchObject({ code: 1 });
+    await expect(exec(process.execPath, [path.join(root, "bin/weft.js"), "run", path.join(dir, "junk.wasm")])).rejects.toMatchObject({ code: 4 });
   });
 });
 

@@ -2,9 +2,9 @@
 // the process's stdout and stderr. Everything environment-neutral is in host/runtime.ts.
 
 import { readFile } from "node:fs/promises";
-import { WeftProgram, LoadError, type RunResult, type RuntimeOptions } from "../runtime.js";
+import { WeftProgram, LoadError, type RunResult, type RuntimeOptions, type Stats, type FiberFailure } from "../runtime.js";
 
-export { WeftProgram, LoadError, type RunResult, type RuntimeOptions };
+export { WeftProgram, LoadError, type RunResult, type RuntimeOptions, type Stats, type FiberFailure };
 
 /** Reads `file` and loads it as a weft program; LoadError names what is wrong. */
 export async function loadFile(file: string, options: RuntimeOptions = {}): Promise<WeftProgram> {
@@ -23,7 +23,13 @@ export async function loadFile(file: string, options: RuntimeOptions = {}): Prom
   });
 }
 
-/** Loads and runs `file`; returns the program's exit status (or 1 if it cannot load). */
+/** Exit status when the module cannot be loaded (the program's own statuses are 0-3). */
+export const EXIT_LOAD_ERROR = 4;
+
+/**
+ * Loads and runs `file`; returns the program's exit status (RunResult.exitCode), or
+ * EXIT_LOAD_ERROR if it cannot be loaded. Failures are reported on stderr as they happen.
+ */
 export async function runFile(file: string, options: RuntimeOptions = {}): Promise<number> {
   let program: WeftProgram;
   try {
@@ -31,11 +37,9 @@ export async function runFile(file: string, options: RuntimeOptions = {}): Promi
   } catch (e) {
     if (e instanceof LoadError) {
       process.stderr.write(`weft: ${e.message}\n`);
-      return 1;
+      return EXIT_LOAD_ERROR;
     }
     throw e;
   }
-  const result = program.run();
-  if (result.mainFailure) process.stderr.write(`weft: ${result.mainFailure}\n`);
-  return result.exitCode;
+  return program.run().exitCode;
 }
