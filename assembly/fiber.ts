@@ -7,18 +7,21 @@
 // while it can run.
 //
 // Record layout (wasm32; fields follow AssemblyScript's 16-byte object header, and the
-// allocator adds a 4-byte block header: 72 bytes in an 80-byte block):
+// allocator adds a 4-byte block header: 76 bytes in an 80-byte block):
 //
-//   ┌───────────┬──────┬──────┬───────┬──────┬──────┬──────┬──────────┬──────────┬───────┬─────────┬─────────┬─────────┐
-//   │ arg (u64) │ id   │ fn   │ state │ kind │ name │ next │ liveNext │ livePrev │ saved │ waiters │ joining │ failure │
-//   │ 8 B       │ u32  │ u32  │ u8    │ u8   │ ptr  │ addr │ addr     │ addr     │ addr  │ addr    │ addr    │ ptr     │
-//   └───────────┴──────┴──────┴───────┴──────┴──────┴──────┴──────────┴──────────┴───────┴─────────┴─────────┴─────────┘
+//   ┌───────────┬─────┬─────┬───────┬──────┬─────────┬───────┬──────┬──────┬──────────┬──────────┬───────┬─────────┬─────────┬─────────┬──────────┐
+//   │ arg (u64) │ id  │ fn  │ state │ kind │ outcome │ flags │ name │ next │ liveNext │ livePrev │ saved │ waiters │ joining │ failure │ waitList │
+//   │ 8 B       │ u32 │ u32 │ u8    │ u8   │ u8      │ u8    │ ptr  │ addr │ addr     │ addr     │ addr  │ addr    │ addr    │ ptr     │ addr     │
+//   └───────────┴─────┴─────┴───────┴──────┴─────────┴───────┴──────┴──────┴──────────┴──────────┴───────┴─────────┴─────────┴─────────┴──────────┘
 //
-//   arg      spawnWith's argument bits (the entry's parameter, by `kind`)
+//   arg      spawnWith's argument bits (the entry's parameter, by `kind`) until the first
+//            run; then the value slot of a blocked channel operation (flags: is it a ref)
+//   outcome  how its last blocking operation ended (Outcome)
 //   fn       table index of the entry function
 //   next     run-queue or wait-list link; liveNext/livePrev: the live list
 //   saved    the saved block (stack.ts) once the fiber has been suspended
 //   waiters  fibers blocked joining this one; joining: the fiber this one joins
+//   waitList the wait list (sync/waitlist.ts) it is blocked on
 //
 // Invariants (checked by debug assertions in scheduler.ts):
 //   - state READY      ⇔ the fiber is on the run queue exactly once;
@@ -68,6 +71,26 @@ export const enum EntryKind {
   F64 = 4,
   /** An i32 that is a managed reference: the record keeps it alive. */
   Ref = 5,
+}
+
+/** `Fiber._flags`: `_arg` holds a managed reference. */
+export const SLOT_IS_REF: u8 = 1;
+
+/**
+ * How a blocking operation ended, for the fiber that called it (`outcome()`). Cancelled
+ * and TimedOut are reserved for scopes and timers.
+ */
+export enum Outcome {
+  /** It completed. */
+  Ok = 0,
+  /** The channel is closed (and, for a receive, drained). */
+  Closed = 1,
+  /** A `try...` operation would have had to block. */
+  WouldBlock = 2,
+  /** The fiber's scope was cancelled. */
+  Cancelled = 3,
+  /** Its deadline passed. */
+  TimedOut = 4,
 }
 
 /** Why a fiber failed. */
@@ -149,6 +172,19 @@ export namespace Rec {
   // @ts-ignore: decorator
   @inline export function setNext(f: usize, v: usize): void { store<usize>(f, v, offsetof<Fiber>("_next")); }
   // @ts-ignore: decorator
+  @inline export function outcome(f: usize): Outcome { return <Outcome>load<u8>(f, offsetof<Fiber>("_outcome")); }
+  // @ts-ignore: decorator
+  @inline export function setOutcome(f: usize, o: Outcome): void { store<u8>(f, <u8>o, offsetof<Fiber>("_outcome")); }
+  // @ts-ignore: decorator
+  @inline export function waitList(f: usize): usize { return load<usize>(f, offsetof<Fiber>("_waitList")); }
+  // @ts-ignore: decorator
+  @inline export function setWaitList(f: usize, v: usize): void { store<usize>(f, v, offsetof<Fiber>("_waitList")); }
+  // @ts-ignore: decorator
+  @inline export function setArg(f: usize, bits: u64, isRef: bool): void {
+    store<u64>(f, bits, offsetof<Fiber>("_arg"));
+    store<u8>(f, isRef ? SLOT_IS_REF : 0, offsetof<Fiber>("_flags"));
+  }
+  // @ts-ignore: decorator
   @inline export function waiters(f: usize): usize { return load<usize>(f, offsetof<Fiber>("_waiters")); }
   // @ts-ignore: decorator
   @inline export function setWaiters(f: usize, v: usize): void { store<usize>(f, v, offsetof<Fiber>("_waiters")); }
@@ -160,7 +196,11 @@ export namespace Rec {
 
 /** A fiber: a function running on its own saved stack, switched by the scheduler. */
 export class Fiber {
-  /** @internal argument bits for `spawnWith`. */
+  /**
+   * @internal argument bits for `spawnWith` until the fiber first runs; afterwards the
+   * value slot of a channel operation it is blocked in (sync/channel.ts). The GC visits it
+   * while `_flags & SLOT_IS_REF`.
+   */
   _arg: u64 = 0;
   /** Unique, increasing from 1 (`main`) in spawn order. */
   readonly id: u32;
@@ -170,6 +210,10 @@ export class Fiber {
   _state: u8 = <u8>FiberState.Ready;
   /** @internal how `fn` is called. */
   _kind: u8 = <u8>EntryKind.NoArg;
+  /** @internal outcome of the last blocking operation (Outcome). */
+  _outcome: u8 = 0;
+  /** @internal SLOT_IS_REF. */
+  _flags: u8 = 0;
   /** @internal optional name. */
   _name: string | null = null;
   /** @internal run-queue or wait-list link (address of the next fiber, or 0). */
@@ -185,6 +229,8 @@ export class Fiber {
   _joining: usize = 0;
   /** @internal set when the fiber failed. */
   _failure: Failure | null = null;
+  /** @internal the WaitList (sync/waitlist.ts) this fiber is blocked on, or 0. */
+  _waitList: usize = 0;
 
   /** @internal use `spawn` or `spawnWith`. */
   constructor(id: u32, name: string | null) {
@@ -235,7 +281,7 @@ export class Fiber {
     __visit(changetype<usize>(this._name), cookie);
     __visit(changetype<usize>(this._failure), cookie);
     __visit(this._liveNext, cookie);
-    if (this._kind == EntryKind.Ref) __visit(<usize>this._arg, cookie);
+    if (this._flags & SLOT_IS_REF) __visit(<usize>this._arg, cookie);
     let saved = this._saved;
     let bytes = saved != 0 ? Saved.sliceBytes(saved) : 0;
     if (bytes != 0) {

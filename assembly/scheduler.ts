@@ -43,7 +43,8 @@
 //   - Managed (GC-tracked) links for the run queue: a write barrier on every switch. The
 //     live list keeps fibers alive instead, and only it is visited by the GC.
 
-import { Fiber, FiberState, EntryKind, Failure, FailureKind, stateName, Rec } from "./fiber";
+import { Fiber, FiberState, EntryKind, Failure, FailureKind, Outcome, SLOT_IS_REF, stateName, Rec } from "./fiber";
+import { WaitList } from "./sync/waitlist";
 import { Scratch, ShadowStack, Saved, SCRATCH_SIZE, GUARD_SIZE, copyWords } from "./stack";
 import { beginUnwind, endUnwind, beginRewind, resumed, unwindState, UnwindState, abandonUnwind } from "./switch";
 
@@ -205,7 +206,10 @@ export function spawnWith<T>(fn: (arg: T) => void, arg: T, name: string | null =
     bits = <u64><u32>arg;
   }
   let fiber = newFiber(name, kind, fn.index, bits);
-  if (isManaged<T>()) __link(changetype<usize>(fiber), changetype<usize>(arg), false);
+  if (isManaged<T>()) {
+    fiber._flags = SLOT_IS_REF;
+    __link(changetype<usize>(fiber), changetype<usize>(arg), false);
+  }
   return fiber;
 }
 
@@ -247,9 +251,57 @@ export function ready(fiber: Fiber): void {
   if (<FiberState>fiber._state != FiberState.Blocked) {
     misuse("ready() on fiber " + fiber.toString() + ", which is " + stateName(<FiberState>fiber._state) + ", not blocked");
   }
-  // a joiner is woken by the fiber it joins; waking it early would unlink it from that list
+  // a joiner (or a fiber on a wait list) is woken by its primitive; waking it early
+  // would leave it linked on that list
   if (fiber._joining != 0) misuse("ready() on fiber " + fiber.toString() + ", which is blocked in join()");
+  if (fiber._waitList != 0) {
+    misuse("ready() on fiber " + fiber.toString() + ", which is blocked on " + changetype<WaitList>(fiber._waitList).describe());
+  }
   enqueue(changetype<usize>(fiber));
+}
+
+// ─── wait lists (sync/waitlist.ts) ──────────────────────────────────────────────────────
+
+/**
+ * Blocks the running fiber on `list` until a waker passes it to `wakeOne`/`wakeAll`;
+ * returns the outcome the waker gave. `@inline`, so that a primitive calling it parks
+ * directly (one frame less to save on every switch).
+ */
+// @ts-ignore: decorator
+@inline export function block(list: WaitList): Outcome {
+  let f = current;
+  if (f == 0) misuse("a blocking operation was called outside a fiber");
+  list.push(f);
+  Rec.setWaitList(f, changetype<usize>(list));
+  park();
+  return Rec.outcome(f);
+}
+
+/** Wakes the first fiber of `list` with `outcome`; returns its address, or 0 if none. */
+export function wakeOne(list: WaitList, outcome: Outcome): usize {
+  let f = list.shift();
+  if (f != 0) {
+    Rec.setWaitList(f, 0);
+    Rec.setOutcome(f, outcome);
+    enqueue(f);
+  }
+  return f;
+}
+
+/** Wakes every fiber of `list`, in order, with `outcome`. */
+export function wakeAll(list: WaitList, outcome: Outcome): void {
+  while (wakeOne(list, outcome) != 0) {}
+}
+
+/** The running fiber's record address (0 outside fibers), for primitives that hand over. */
+// @ts-ignore: decorator
+@inline export function currentAddress(): usize {
+  return current;
+}
+
+/** How the calling fiber's last blocking operation ended (a receive's Ok or Closed, ...). */
+export function outcome(): Outcome {
+  return current != 0 ? Rec.outcome(current) : Outcome.Ok;
 }
 
 // ─── join ───────────────────────────────────────────────────────────────────────────────
@@ -521,6 +573,11 @@ function failFiber(f: usize, kind: FailureKind, message: string, file: string | 
     removeWaiter(target, f);
     fiber._joining = 0;
   }
+  let list = fiber._waitList;
+  if (list != 0) {
+    changetype<WaitList>(list).remove(f);
+    fiber._waitList = 0;
+  }
   ++failedCount;
   current = 0;
   finish(f, FiberState.Failed);
@@ -565,6 +622,7 @@ export function dumpFibers(limit: u32): string {
     let fiber = changetype<Fiber>(p);
     let line = fiber.toString() + " " + stateName(<FiberState>fiber._state);
     if (fiber._joining != 0) line += " (join " + changetype<Fiber>(fiber._joining).toString() + ")";
+    else if (fiber._waitList != 0) line += " (" + changetype<WaitList>(fiber._waitList).describe() + ")";
     lines.push(line);
     p = fiber._liveNext;
   }

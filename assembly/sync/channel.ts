@@ -1,0 +1,242 @@
+// channel.ts: Go's channels. `Channel<T>` with capacity 0 is a rendezvous: a send waits for
+// a receiver and hands its value straight over. With capacity n, up to n values wait in a
+// ring buffer.
+//
+//   const results = new Channel<string>(16);
+//   spawnWith(worker, results);                 // worker: results.send("done " + id)
+//   const msg = results.recv();
+//   if (outcome() == Outcome.Closed) ...       // closed and drained: msg is null
+//
+// Semantics (as in Go):
+//   - blocked senders and receivers are served first come, first served;
+//   - a receive on a closed channel returns the buffered values first, then at once the
+//     zero value (null for references) with outcome Closed;
+//   - a send on a closed channel, and closing a closed channel, fail the calling fiber;
+//     senders blocked when the channel closes fail the same way;
+//   - values in the buffer or in flight are visible to the GC: the buffer is a managed
+//     array, and a value handed to or held by a blocked fiber sits in its record's slot.
+//
+// Hand-off: a sender that finds a receiver waiting writes the value into the receiver's
+// slot (`Fiber._arg`) and makes it ready; a receiver that finds a sender waiting takes the
+// value from the sender's slot (and, for a buffered channel, moves the sender's value into
+// the buffer it just freed), so every value travels exactly once and in order.
+
+import { Fiber, Outcome, Rec } from "../fiber";
+import { block, wakeOne, wakeAll, currentAddress } from "../scheduler";
+import { WaitList, WaitKind, newObjectId } from "./waitlist";
+
+/** The bits of a value of any type, as they travel through a fiber's slot. */
+// @ts-ignore: decorator
+@inline function toBits<T>(value: T): u64 {
+  if (isReference<T>()) return <u64>changetype<usize>(value);
+  if (isFloat<T>()) {
+    if (sizeof<T>() == 4) return <u64>reinterpret<u32>(<f32>value);
+    return reinterpret<u64>(<f64>value);
+  }
+  // @ts-ignore: T is an integer or bool here
+  if (sizeof<T>() == 8) return <u64>value;
+  // @ts-ignore: T is an integer or bool here
+  return <u64><u32>value;
+}
+
+/** The value whose bits `toBits` gave. */
+// @ts-ignore: decorator
+@inline function fromBits<T>(bits: u64): T {
+  if (isReference<T>()) return changetype<T>(<usize>bits);
+  if (isFloat<T>()) {
+    if (sizeof<T>() == 4) return <T>reinterpret<f32>(<u32>bits);
+    return <T>reinterpret<f64>(bits);
+  }
+  return <T>bits;
+}
+
+/** The zero value of T: 0, false or null. */
+// @ts-ignore: decorator
+@inline function zero<T>(): T {
+  return fromBits<T>(0);
+}
+
+/** A typed channel between fibers. */
+export class Channel<T> {
+  /** Shown in dumps as `chan #id`. */
+  readonly id: u32;
+  private _buffer: StaticArray<T> | null;
+  private _head: i32 = 0;
+  private _count: i32 = 0;
+  private _closed: bool = false;
+  private _senders: WaitList;
+  private _receivers: WaitList;
+
+  /** A channel holding up to `capacity` values; 0 (the default) makes it unbuffered. */
+  constructor(capacity: i32 = 0) {
+    if (capacity < 0) abort("channel capacity must not be negative, got " + capacity.toString());
+    let id = newObjectId();
+    this.id = id;
+    this._buffer = capacity > 0 ? new StaticArray<T>(capacity) : null;
+    this._senders = new WaitList(WaitKind.ChannelSend, id);
+    this._receivers = new WaitList(WaitKind.ChannelRecv, id);
+  }
+
+  /** Values waiting in the buffer. */
+  get len(): i32 {
+    return this._count;
+  }
+
+  /** Capacity of the buffer (0: unbuffered). */
+  get cap(): i32 {
+    let buffer = this._buffer;
+    return buffer !== null ? buffer.length : 0;
+  }
+
+  /** True once `close()` was called. */
+  get closed(): bool {
+    return this._closed;
+  }
+
+  /** Fibers blocked sending. */
+  get waitingSenders(): i32 {
+    return this._senders.length;
+  }
+
+  /** Fibers blocked receiving. */
+  get waitingReceivers(): i32 {
+    return this._receivers.length;
+  }
+
+  /**
+   * Sends `value`, blocking until a receiver takes it (unbuffered) or there is room in
+   * the buffer. Fails the calling fiber if the channel is or becomes closed.
+   */
+  send(value: T): Outcome {
+    if (this._closed) this.sendOnClosed();
+    if (this.offer(value)) return Outcome.Ok;
+    let me = currentAddress();
+    if (me == 0) abort("send on channel #" + this.id.toString() + " would block outside a fiber");
+    Rec.setArg(me, toBits<T>(value), isManaged<T>());
+    if (isManaged<T>()) __link(me, changetype<usize>(value), false);
+    let result = block(this._senders);
+    Rec.setArg(me, 0, false);
+    if (result == Outcome.Closed) this.sendOnClosed();
+    return result;
+  }
+
+  /** Sends without blocking: Ok, or WouldBlock if no receiver waits and the buffer is full. */
+  trySend(value: T): Outcome {
+    if (this._closed) this.sendOnClosed();
+    return this.offer(value) ? Outcome.Ok : Outcome.WouldBlock;
+  }
+
+  /**
+   * Receives a value, blocking until one is there. On a closed, drained channel returns
+   * the zero value at once; `outcome()` then says Closed (Ok otherwise).
+   */
+  recv(): T {
+    let me = currentAddress();
+    if (this.take(me)) return fromBits<T>(this.takeSlot(me));
+    if (this._closed) {
+      if (me != 0) Rec.setOutcome(me, Outcome.Closed);
+      return zero<T>();
+    }
+    // the slot may still hold the fiber's spawn argument: a close leaves it untouched
+    Rec.setArg(me, 0, false);
+    let result = block(this._receivers);
+    let value = fromBits<T>(this.takeSlot(me));
+    Rec.setOutcome(me, result);
+    return value;
+  }
+
+  /** Receives without blocking; `outcome()` says Ok, WouldBlock or Closed. */
+  tryRecv(): T {
+    let me = currentAddress();
+    if (this.take(me)) return fromBits<T>(this.takeSlot(me));
+    if (me != 0) Rec.setOutcome(me, this._closed ? Outcome.Closed : Outcome.WouldBlock);
+    return zero<T>();
+  }
+
+  /**
+   * Closes the channel: receivers drain the buffer and then get the zero value with
+   * outcome Closed; blocked senders fail. Closing twice fails the calling fiber.
+   */
+  close(): void {
+    if (this._closed) abort("close of closed channel #" + this.id.toString());
+    this._closed = true;
+    wakeAll(this._receivers, Outcome.Closed);
+    wakeAll(this._senders, Outcome.Closed);
+  }
+
+  // ── internals ──
+
+  /** Hands `value` to a waiting receiver or buffers it; false if neither is possible. */
+  private offer(value: T): bool {
+    let receiver = wakeOne(this._receivers, Outcome.Ok);
+    if (receiver != 0) {
+      Rec.setArg(receiver, toBits<T>(value), isManaged<T>());
+      if (isManaged<T>()) __link(receiver, changetype<usize>(value), false);
+      return true;
+    }
+    let buffer = this._buffer;
+    if (buffer !== null && this._count < buffer.length) {
+      let at = this._head + this._count;
+      if (at >= buffer.length) at -= buffer.length;
+      unchecked((buffer[at] = value));
+      this._count++;
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Takes the next value for fiber `me` into its slot: from the buffer (refilled from a
+   * waiting sender) or straight from a waiting sender. False if there is none.
+   */
+  private take(me: usize): bool {
+    let buffer = this._buffer;
+    if (this._count > 0) {
+      let b = buffer!;
+      let value = unchecked(b[this._head]);
+      unchecked((b[this._head] = zero<T>()));
+      if (++this._head == b.length) this._head = 0;
+      this._count--;
+      // a blocked sender's value takes the freed place, keeping FIFO order
+      let sender = wakeOne(this._senders, Outcome.Ok);
+      if (sender != 0) {
+        let at = this._head + this._count;
+        if (at >= b.length) at -= b.length;
+        unchecked((b[at] = fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg")))));
+        this._count++;
+      }
+      this.putSlot(me, value);
+      return true;
+    }
+    let sender = wakeOne(this._senders, Outcome.Ok);
+    if (sender != 0) {
+      this.putSlot(me, fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg"))));
+      return true;
+    }
+    return false;
+  }
+
+  private putSlot(me: usize, value: T): void {
+    if (me != 0) {
+      Rec.setArg(me, toBits<T>(value), isManaged<T>());
+      if (isManaged<T>()) __link(me, changetype<usize>(value), false);
+      Rec.setOutcome(me, Outcome.Ok);
+    } else {
+      outsideSlot = toBits<T>(value);
+    }
+  }
+
+  private takeSlot(me: usize): u64 {
+    if (me == 0) return outsideSlot;
+    let bits = load<u64>(me, offsetof<Fiber>("_arg"));
+    Rec.setArg(me, 0, false);
+    return bits;
+  }
+
+  private sendOnClosed(): void {
+    abort("send on closed channel #" + this.id.toString());
+  }
+}
+
+/** Slot for non-blocking receives made outside any fiber (top-level code). */
+let outsideSlot: u64 = 0;

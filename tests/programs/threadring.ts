@@ -1,0 +1,32 @@
+// Thread ring: 503 fibers in a ring of unbuffered channels pass a token N times; the
+// fiber holding it when it reaches zero prints its number (1-based).
+import { Channel, spawnWith, WaitGroup } from "weft";
+
+const FIBERS = 503;
+const HOPS: i32 = isDefined(RING_HOPS) ? RING_HOPS : 1_000_000;
+
+class Link {
+  constructor(public id: i32, public input: Channel<i32>, public output: Channel<i32>, public done: Channel<i32>) {}
+}
+
+function member(link: Link): void {
+  while (true) {
+    const token = link.input.recv();
+    if (token == 0) {
+      link.done.send(link.id);
+      return;
+    }
+    link.output.send(token - 1);
+  }
+}
+
+export function main(): void {
+  const channels = new Array<Channel<i32>>();
+  for (let i = 0; i < FIBERS; i++) channels.push(new Channel<i32>());
+  const done = new Channel<i32>();
+  for (let i = 0; i < FIBERS; i++) {
+    spawnWith(member, new Link(i + 1, channels[i], channels[(i + 1) % FIBERS], done), "ring");
+  }
+  channels[0].send(HOPS);
+  console.log("holder " + done.recv().toString());
+}
