@@ -278,7 +278,8 @@ export function ready(fiber: Fiber): void {
 }
 
 /** Wakes the first fiber of `list` with `outcome`; returns its address, or 0 if none. */
-export function wakeOne(list: WaitList, outcome: Outcome): usize {
+// @ts-ignore: decorator
+@inline export function wakeOne(list: WaitList, outcome: Outcome): usize {
   let f = list.shift();
   if (f != 0) {
     Rec.setWaitList(f, 0);

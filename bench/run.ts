@@ -17,6 +17,10 @@
 //   switch  switch_ns_d0, switch_ns_d10, switch_ns_d50, js_async_switch_ns, js_generator_switch_ns
 //   spawn   spawn_ns
 //   parked  parked_bytes, parked_memory_bytes, parked_1m_ok
+//   threadring  threadring_ns_per_hop
+//   sieve   sieve_5000_ms
+//   chan    chan_pingpong_ns
+//   mutex   mutex_contended_ns
 // plus machine, node, date and targets (the targets of the selected figures, each with
 // whether it was met).
 
@@ -43,7 +47,14 @@ const PARKED_1M = 1_000_000;
 /** Iterations per player of the JavaScript ping-pongs (two players). */
 const JS_ITERATIONS = 1_000_000;
 
-const GROUPS = ["switch", "spawn", "parked"] as const;
+const RING_FIBERS = 503;
+const RING_HOPS = 10_000_000;
+const SIEVE_PRIMES = 5000;
+const PINGPONG_ROUNDS = 1_000_000;
+const MUTEX_FIBERS = 100;
+const MUTEX_ROUNDS = 10_000;
+
+const GROUPS = ["switch", "spawn", "parked", "threadring", "sieve", "chan", "mutex"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** The figures, in table order, with the group that produces them. */
@@ -57,6 +68,10 @@ const FIGURES = [
   { key: "parked_bytes", group: "parked", what: `allocator B/fiber, ${PARKED_FIBERS.toLocaleString("en")} parked 1 call deep` },
   { key: "parked_memory_bytes", group: "parked", what: "linear-memory growth B/fiber, same runs, coarse" },
   { key: "parked_1m_ok", group: "parked", what: `${PARKED_1M.toLocaleString("en")} fibers parked, all alive, no failure` },
+  { key: "threadring_ns_per_hop", group: "threadring", what: `ns/hop, ${RING_FIBERS} fibers, ${RING_HOPS.toLocaleString("en")} hops, unbuffered channels` },
+  { key: "sieve_5000_ms", group: "sieve", what: `ms, concurrent prime sieve to the ${SIEVE_PRIMES}th prime` },
+  { key: "chan_pingpong_ns", group: "chan", what: "ns per hand-off over an unbuffered channel, 2 fibers" },
+  { key: "mutex_contended_ns", group: "mutex", what: `ns per lock/unlock pair, ${MUTEX_FIBERS} fibers contending (holder yields)` },
 ] as const satisfies readonly { key: string; group: Group; what: string }[];
 type FigureKey = (typeof FIGURES)[number]["key"];
 type Value = number | boolean;
@@ -68,6 +83,9 @@ const TARGETS: Partial<Record<FigureKey, { op: "<=" | "=="; value: Value }>> = {
   spawn_ns: { op: "<=", value: 150 },
   parked_bytes: { op: "<=", value: 256 },
   parked_1m_ok: { op: "==", value: true },
+  threadring_ns_per_hop: { op: "<=", value: 40 },
+  sieve_5000_ms: { op: "<=", value: 1000 },
+  chan_pingpong_ns: { op: "<=", value: 60 },
 };
 
 // ─── paths ──────────────────────────────────────────────────────────────────────────────
@@ -337,6 +355,65 @@ async function benchSpawn(): Promise<number> {
   return ns;
 }
 
+// ─── channels and mutex ─────────────────────────────────────────────────────────────────
+
+async function benchThreadring(): Promise<number> {
+  progress(`threadring: ${RING_FIBERS} fibers, ${RING_HOPS.toLocaleString("en")} hops`);
+  const built = await buildProgram("threadring", [`RING=${RING_FIBERS}`, `RING_HOPS=${RING_HOPS}`]);
+  const ns = await best(built, "hop", () => RING_HOPS, (run) => {
+    // the ring members other than the holder stay blocked in recv: main returns past them
+    checkRun(built, run, RING_FIBERS - 1);
+    expectFields(built, output(built, run), { holder: (RING_HOPS % RING_FIBERS) + 1 });
+  });
+  progress(`threadring: ${ns.toFixed(2)} ns/hop (best of ${RUNS})`);
+  return ns;
+}
+
+/** The first `count` primes: their sum and the last one. */
+function primes(count: number): { last: number; sum: number } {
+  const found: number[] = [];
+  for (let n = 2; found.length < count; n++) if (found.every((p) => p * p > n || n % p !== 0)) found.push(n);
+  return { last: found[found.length - 1], sum: found.reduce((a, b) => a + b, 0) };
+}
+
+async function benchSieve(): Promise<number> {
+  progress(`sieve: first ${SIEVE_PRIMES} primes`);
+  const built = await buildProgram("sieve", [`PRIMES=${SIEVE_PRIMES}`]);
+  const { last, sum } = primes(SIEVE_PRIMES);
+  const ns = await best(built, "program", () => 1, (run) => {
+    checkRun(built, run, SIEVE_PRIMES + 1);
+    const got = output(built, run);
+    expectFields(built, got, { last, sum });
+    progress(`  ${got.received.toLocaleString("en")} channel receives`);
+  });
+  progress(`sieve: ${(ns / 1e6).toFixed(1)} ms (best of ${RUNS})`);
+  return ns / 1e6;
+}
+
+async function benchChan(): Promise<number> {
+  progress(`chan: ${PINGPONG_ROUNDS.toLocaleString("en")} round trips`);
+  const built = await buildProgram("chanpingpong", [`PINGPONG_ROUNDS=${PINGPONG_ROUNDS}`]);
+  // value after n round trips is n; the sum of 1..n
+  const ns = await best(built, "hand-off", () => 2 * PINGPONG_ROUNDS, (run) => {
+    checkRun(built, run, 0);
+    expectFields(built, output(built, run), { value: PINGPONG_ROUNDS, sum: (PINGPONG_ROUNDS * (PINGPONG_ROUNDS + 1)) / 2 });
+  });
+  progress(`chan: ${ns.toFixed(2)} ns/hand-off (best of ${RUNS})`);
+  return ns;
+}
+
+async function benchMutex(): Promise<number> {
+  progress(`mutex: ${MUTEX_FIBERS} fibers x ${MUTEX_ROUNDS.toLocaleString("en")} lock/unlock pairs`);
+  const built = await buildProgram("mutex", [`MUTEX_FIBERS=${MUTEX_FIBERS}`, `MUTEX_ROUNDS=${MUTEX_ROUNDS}`]);
+  const pairs = MUTEX_FIBERS * MUTEX_ROUNDS;
+  const ns = await best(built, "pair", () => pairs, (run) => {
+    checkRun(built, run, 0);
+    expectFields(built, output(built, run), { count: pairs, overlaps: 0 });
+  });
+  progress(`mutex: ${ns.toFixed(2)} ns/pair (best of ${RUNS})`);
+  return ns;
+}
+
 // ─── parked ─────────────────────────────────────────────────────────────────────────────
 
 /** Runs the parked program with `fibers` parked and checks that they all are. */
@@ -426,6 +503,10 @@ async function main(): Promise<void> {
     values.js_generator_switch_ns = round(await bestJs("JS generator ping-pong", () => jsGeneratorPingPong(JS_ITERATIONS)));
   }
   if (only.has("spawn")) values.spawn_ns = round(await benchSpawn());
+  if (only.has("threadring")) values.threadring_ns_per_hop = round(await benchThreadring());
+  if (only.has("sieve")) values.sieve_5000_ms = round(await benchSieve(), 1);
+  if (only.has("chan")) values.chan_pingpong_ns = round(await benchChan());
+  if (only.has("mutex")) values.mutex_contended_ns = round(await benchMutex());
   if (only.has("parked")) {
     const parked = await benchParkedMemory();
     values.parked_bytes = round(parked.bytes);

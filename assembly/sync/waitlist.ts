@@ -69,7 +69,8 @@ export class WaitList {
   }
 
   /** @internal appends a fiber (by address). */
-  push(f: usize): void {
+  // @ts-ignore: decorator
+  @inline push(f: usize): void {
     Rec.setNext(f, 0);
     if (this._tail != 0) Rec.setNext(this._tail, f);
     else this._head = f;
@@ -78,7 +79,8 @@ export class WaitList {
   }
 
   /** @internal removes and returns the first fiber, or 0. */
-  shift(): usize {
+  // @ts-ignore: decorator
+  @inline shift(): usize {
     let f = this._head;
     if (f != 0) {
       this._head = Rec.next(f);
