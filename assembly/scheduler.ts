@@ -44,7 +44,7 @@
 //     live list keeps fibers alive instead, and only it is visited by the GC.
 
 import { Fiber, FiberState, EntryKind, Failure, FailureKind, Outcome, SLOT_IS_REF, stateName, Rec } from "./fiber";
-import { WaitList } from "./sync/waitlist";
+import { WaitList, Waiters } from "./sync/waitlist";
 import { Scratch, ShadowStack, Saved, SCRATCH_SIZE, GUARD_SIZE, copyWords } from "./stack";
 import { beginUnwind, endUnwind, beginRewind, resumed, unwindState, UnwindState, abandonUnwind } from "./switch";
 
@@ -263,24 +263,29 @@ export function ready(fiber: Fiber): void {
 // ─── wait lists (sync/waitlist.ts) ──────────────────────────────────────────────────────
 
 /**
- * Blocks the running fiber on `list` until a waker passes it to `wakeOne`/`wakeAll`;
- * returns the outcome the waker gave. `@inline`, so that a primitive calling it parks
- * directly (one frame less to save on every switch).
+ * Blocks the running fiber on the WaitList at address `list` until a waker passes it to
+ * `wakeOne`/`wakeAll`; returns the outcome the waker gave. `@inline`, so that a primitive
+ * calling it parks directly (one frame less to save on every switch). Lists travel as
+ * raw addresses: see `Waiters` in sync/waitlist.ts.
  */
 // @ts-ignore: decorator
-@inline export function block(list: WaitList): Outcome {
+@inline export function block(list: usize): Outcome {
   let f = current;
-  if (f == 0) misuse("a blocking operation was called outside a fiber");
-  list.push(f);
-  Rec.setWaitList(f, changetype<usize>(list));
+  if (f == 0) blockedOutside();
+  Waiters.push(list, f);
+  Rec.setWaitList(f, list);
   park();
   return Rec.outcome(f);
 }
 
-/** Wakes the first fiber of `list` with `outcome`; returns its address, or 0 if none. */
+function blockedOutside(): void {
+  misuse("a blocking operation was called outside a fiber");
+}
+
+/** Wakes the first fiber of the list at `list` with `outcome`; returns it, or 0 if none. */
 // @ts-ignore: decorator
-@inline export function wakeOne(list: WaitList, outcome: Outcome): usize {
-  let f = list.shift();
+@inline export function wakeOne(list: usize, outcome: Outcome): usize {
+  let f = Waiters.shift(list);
   if (f != 0) {
     Rec.setWaitList(f, 0);
     Rec.setOutcome(f, outcome);
@@ -289,8 +294,8 @@ export function ready(fiber: Fiber): void {
   return f;
 }
 
-/** Wakes every fiber of `list`, in order, with `outcome`. */
-export function wakeAll(list: WaitList, outcome: Outcome): void {
+/** Wakes every fiber of the list at `list`, in order, with `outcome`. */
+export function wakeAll(list: usize, outcome: Outcome): void {
   while (wakeOne(list, outcome) != 0) {}
 }
 

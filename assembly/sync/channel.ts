@@ -60,12 +60,15 @@ import { WaitList, WaitKind, newObjectId } from "./waitlist";
 export class Channel<T> {
   /** Shown in dumps as `chan #id`. */
   readonly id: u32;
+  // Managed fields keep the buffer and the lists alive; the hot paths read them as raw
+  // addresses (`raw`) so that they hold no managed temporaries (see Waiters).
   private _buffer: StaticArray<T> | null;
+  private _senders: WaitList;
+  private _receivers: WaitList;
+  private _capacity: i32;
   private _head: i32 = 0;
   private _count: i32 = 0;
   private _closed: bool = false;
-  private _senders: WaitList;
-  private _receivers: WaitList;
 
   /** A channel holding up to `capacity` values; 0 (the default) makes it unbuffered. */
   constructor(capacity: i32 = 0) {
@@ -75,6 +78,7 @@ export class Channel<T> {
     this._buffer = capacity > 0 ? new StaticArray<T>(capacity) : null;
     this._senders = new WaitList(WaitKind.ChannelSend, id);
     this._receivers = new WaitList(WaitKind.ChannelRecv, id);
+    this._capacity = capacity;
   }
 
   /** Values waiting in the buffer. */
@@ -84,8 +88,7 @@ export class Channel<T> {
 
   /** Capacity of the buffer (0: unbuffered). */
   get cap(): i32 {
-    let buffer = this._buffer;
-    return buffer !== null ? buffer.length : 0;
+    return this._capacity;
   }
 
   /** True once `close()` was called. */
@@ -111,10 +114,10 @@ export class Channel<T> {
     if (this._closed) this.sendOnClosed();
     if (this.offer(value)) return Outcome.Ok;
     let me = currentAddress();
-    if (me == 0) abort("send on channel #" + this.id.toString() + " would block outside a fiber");
+    if (me == 0) this.wouldBlockOutside();
     Rec.setArg(me, toBits<T>(value), isManaged<T>());
     if (isManaged<T>()) __link(me, changetype<usize>(value), false);
-    let result = block(this._senders);
+    let result = block(this.sendersAt());
     Rec.setArg(me, 0, false);
     if (result == Outcome.Closed) this.sendOnClosed();
     return result;
@@ -138,8 +141,8 @@ export class Channel<T> {
       return zero<T>();
     }
     // the slot may still hold the fiber's spawn argument: a close leaves it untouched
-    Rec.setArg(me, 0, false);
-    let result = block(this._receivers);
+    if (me != 0) Rec.setArg(me, 0, false);
+    let result = block(this.receiversAt());
     let value = fromBits<T>(this.takeSlot(me));
     Rec.setOutcome(me, result);
     return value;
@@ -158,28 +161,50 @@ export class Channel<T> {
    * outcome Closed; blocked senders fail. Closing twice fails the calling fiber.
    */
   close(): void {
-    if (this._closed) abort("close of closed channel #" + this.id.toString());
+    if (this._closed) this.closeClosed();
     this._closed = true;
-    wakeAll(this._receivers, Outcome.Closed);
-    wakeAll(this._senders, Outcome.Closed);
+    wakeAll(this.receiversAt(), Outcome.Closed);
+    wakeAll(this.sendersAt(), Outcome.Closed);
   }
 
-  // ── internals ──
+  // ── internals: raw addresses only, and the cold paths out of line ──
+
+  // Addresses held by the managed fields.
+  // @ts-ignore: decorator
+  @inline private sendersAt(): usize {
+    return load<usize>(changetype<usize>(this), offsetof<Channel<T>>("_senders"));
+  }
+  // @ts-ignore: decorator
+  @inline private receiversAt(): usize {
+    return load<usize>(changetype<usize>(this), offsetof<Channel<T>>("_receivers"));
+  }
+  // @ts-ignore: decorator
+  @inline private bufferAt(): usize {
+    return load<usize>(changetype<usize>(this), offsetof<Channel<T>>("_buffer"));
+  }
+
+  /** Address of buffer element `index`. */
+  // @ts-ignore: decorator
+  @inline private slotAt(index: i32): usize {
+    return this.bufferAt() + (<usize>index << alignof<T>());
+  }
 
   /** Hands `value` to a waiting receiver or buffers it; false if neither is possible. */
-  private offer(value: T): bool {
-    let receiver = wakeOne(this._receivers, Outcome.Ok);
+  // @ts-ignore: decorator
+  @inline private offer(value: T): bool {
+    let receiver = wakeOne(this.receiversAt(), Outcome.Ok);
     if (receiver != 0) {
       Rec.setArg(receiver, toBits<T>(value), isManaged<T>());
       if (isManaged<T>()) __link(receiver, changetype<usize>(value), false);
       return true;
     }
-    let buffer = this._buffer;
-    if (buffer !== null && this._count < buffer.length) {
-      let at = this._head + this._count;
-      if (at >= buffer.length) at -= buffer.length;
-      unchecked((buffer[at] = value));
-      this._count++;
+    let count = this._count;
+    if (count < this._capacity) {
+      let at = this._head + count;
+      if (at >= this._capacity) at -= this._capacity;
+      store<T>(this.slotAt(at), value);
+      if (isManaged<T>()) __link(this.bufferAt(), changetype<usize>(value), true);
+      this._count = count + 1;
       return true;
     }
     return false;
@@ -189,26 +214,29 @@ export class Channel<T> {
    * Takes the next value for fiber `me` into its slot: from the buffer (refilled from a
    * waiting sender) or straight from a waiting sender. False if there is none.
    */
-  private take(me: usize): bool {
-    let buffer = this._buffer;
+  // @ts-ignore: decorator
+  @inline private take(me: usize): bool {
     if (this._count > 0) {
-      let b = buffer!;
-      let value = unchecked(b[this._head]);
-      unchecked((b[this._head] = zero<T>()));
-      if (++this._head == b.length) this._head = 0;
+      let head = this._head;
+      let value = load<T>(this.slotAt(head));
+      store<T>(this.slotAt(head), zero<T>());
+      if (++head == this._capacity) head = 0;
+      this._head = head;
       this._count--;
       // a blocked sender's value takes the freed place, keeping FIFO order
-      let sender = wakeOne(this._senders, Outcome.Ok);
+      let sender = wakeOne(this.sendersAt(), Outcome.Ok);
       if (sender != 0) {
-        let at = this._head + this._count;
-        if (at >= b.length) at -= b.length;
-        unchecked((b[at] = fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg")))));
+        let at = head + this._count;
+        if (at >= this._capacity) at -= this._capacity;
+        let moved = fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg")));
+        store<T>(this.slotAt(at), moved);
+        if (isManaged<T>()) __link(this.bufferAt(), changetype<usize>(moved), true);
         this._count++;
       }
       this.putSlot(me, value);
       return true;
     }
-    let sender = wakeOne(this._senders, Outcome.Ok);
+    let sender = wakeOne(this.sendersAt(), Outcome.Ok);
     if (sender != 0) {
       this.putSlot(me, fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg"))));
       return true;
@@ -216,7 +244,8 @@ export class Channel<T> {
     return false;
   }
 
-  private putSlot(me: usize, value: T): void {
+  // @ts-ignore: decorator
+  @inline private putSlot(me: usize, value: T): void {
     if (me != 0) {
       Rec.setArg(me, toBits<T>(value), isManaged<T>());
       if (isManaged<T>()) __link(me, changetype<usize>(value), false);
@@ -226,7 +255,8 @@ export class Channel<T> {
     }
   }
 
-  private takeSlot(me: usize): u64 {
+  // @ts-ignore: decorator
+  @inline private takeSlot(me: usize): u64 {
     if (me == 0) return outsideSlot;
     let bits = load<u64>(me, offsetof<Fiber>("_arg"));
     Rec.setArg(me, 0, false);
@@ -235,6 +265,14 @@ export class Channel<T> {
 
   private sendOnClosed(): void {
     abort("send on closed channel #" + this.id.toString());
+  }
+
+  private closeClosed(): void {
+    abort("close of closed channel #" + this.id.toString());
+  }
+
+  private wouldBlockOutside(): void {
+    abort("send on channel #" + this.id.toString() + " would block outside a fiber");
   }
 }
 

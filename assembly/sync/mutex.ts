@@ -18,7 +18,8 @@ export class Mutex {
   readonly id: u32;
   /** @internal address of the owning fiber, or 0. */
   _owner: usize = 0;
-  private _waiters: WaitList;
+  /** @internal */
+  _waiters: WaitList;
 
   constructor() {
     let id = newObjectId();
@@ -39,19 +40,19 @@ export class Mutex {
   /** Locks, waiting behind earlier lockers. Locking a mutex one already holds deadlocks, as in Go. */
   lock(): Outcome {
     let me = currentAddress();
-    if (me == 0) abort("lock() on mutex #" + this.id.toString() + " outside a fiber");
+    if (me == 0) this.outside();
     if (this._owner == 0) {
       this._owner = me;
       return Outcome.Ok;
     }
     // unlock() makes us the owner before it wakes us
-    return block(this._waiters);
+    return block(load<usize>(changetype<usize>(this), offsetof<Mutex>("_waiters")));
   }
 
   /** Locks if free; Ok or WouldBlock. */
   tryLock(): Outcome {
     let me = currentAddress();
-    if (me == 0) abort("tryLock() on mutex #" + this.id.toString() + " outside a fiber");
+    if (me == 0) this.outside();
     if (this._owner != 0) return Outcome.WouldBlock;
     this._owner = me;
     return Outcome.Ok;
@@ -60,11 +61,17 @@ export class Mutex {
   /** Unlocks; the first waiter, if any, becomes the owner. */
   unlock(): void {
     let me = currentAddress();
-    if (this._owner != me || me == 0) {
-      abort("unlock of mutex #" + this.id.toString() + (this._owner == 0 ? ", which is not locked" : " by a fiber that does not hold it"));
-    }
+    if (this._owner != me || me == 0) this.badUnlock();
     this._owner = 0;
-    let next = wakeOne(this._waiters, Outcome.Ok);
+    let next = wakeOne(load<usize>(changetype<usize>(this), offsetof<Mutex>("_waiters")), Outcome.Ok);
     if (next != 0) this._owner = next;
+  }
+
+  private badUnlock(): void {
+    abort("unlock of mutex #" + this.id.toString() + (this._owner == 0 ? ", which is not locked" : " by a fiber that does not hold it"));
+  }
+
+  private outside(): void {
+    abort("mutex #" + this.id.toString() + " used outside a fiber");
   }
 }

@@ -14,7 +14,8 @@ export class WaitGroup {
   /** Shown in dumps as `waitgroup #id`. */
   readonly id: u32;
   private _count: i32 = 0;
-  private _waiters: WaitList;
+  /** @internal */
+  _waiters: WaitList;
 
   constructor() {
     let id = newObjectId();
@@ -30,9 +31,9 @@ export class WaitGroup {
   /** Adds `delta` (may be negative) to the counter; at zero, every waiter wakes. */
   add(delta: i32): void {
     let count = this._count + delta;
-    if (count < 0) abort("negative WaitGroup counter: waitgroup #" + this.id.toString() + " went to " + count.toString());
+    if (count < 0) this.negative(count);
     this._count = count;
-    if (count == 0) wakeAll(this._waiters, Outcome.Ok);
+    if (count == 0) wakeAll(changetype<usize>(this._waiters), Outcome.Ok);
   }
 
   /** One fiber of the group is done: `add(-1)`. */
@@ -43,6 +44,10 @@ export class WaitGroup {
   /** Waits until the counter is zero (returns at once if it is). */
   wait(): Outcome {
     if (this._count == 0) return Outcome.Ok;
-    return block(this._waiters);
+    return block(load<usize>(changetype<usize>(this), offsetof<WaitGroup>("_waiters")));
+  }
+
+  private negative(count: i32): void {
+    abort("negative WaitGroup counter: waitgroup #" + this.id.toString() + " went to " + count.toString());
   }
 }

@@ -12,8 +12,8 @@
 // Example (the shape of every primitive):
 //
 //   lock(): void {
-//     if (!this.locked) { this.locked = true; return; }
-//     block(this.waiters);   // parks until unlock() hands the lock over with wakeOne
+//     if (this._owner == 0) { this._owner = me; return; }
+//     block(addressOf(this._waiters));   // parks until unlock() hands over with wakeOne
 //   }
 //
 // The links are raw addresses: the fibers are kept alive by the scheduler's live list, and
@@ -34,6 +34,37 @@ let nextObjectId: u32 = 1;
 /** A new id for a channel, mutex or wait group (shown in dumps: `chan #3`). */
 export function newObjectId(): u32 {
   return nextObjectId++;
+}
+
+/**
+ * Raw operations on a list by address: the blocking paths of the primitives use these so
+ * that they hold no managed temporaries (each would cost a shadow-stack slot that is
+ * zeroed on entry and copied on every switch).
+ */
+export namespace Waiters {
+  // @ts-ignore: decorator
+  @inline export function push(list: usize, f: usize): void {
+    Rec.setNext(f, 0);
+    let tail = load<usize>(list, offsetof<WaitList>("_tail"));
+    if (tail != 0) Rec.setNext(tail, f);
+    else store<usize>(list, f, offsetof<WaitList>("_head"));
+    store<usize>(list, f, offsetof<WaitList>("_tail"));
+    store<i32>(list, load<i32>(list, offsetof<WaitList>("length")) + 1, offsetof<WaitList>("length"));
+  }
+
+  /** Removes and returns the first fiber, or 0. */
+  // @ts-ignore: decorator
+  @inline export function shift(list: usize): usize {
+    let f = load<usize>(list, offsetof<WaitList>("_head"));
+    if (f != 0) {
+      let next = Rec.next(f);
+      store<usize>(list, next, offsetof<WaitList>("_head"));
+      if (next == 0) store<usize>(list, 0, offsetof<WaitList>("_tail"));
+      Rec.setNext(f, 0);
+      store<i32>(list, load<i32>(list, offsetof<WaitList>("length")) - 1, offsetof<WaitList>("length"));
+    }
+    return f;
+  }
 }
 
 /** A FIFO of blocked fibers. */
@@ -66,29 +97,6 @@ export class WaitList {
       case WaitKind.Mutex: return "mutex #" + id;
     }
     return "waitgroup #" + id;
-  }
-
-  /** @internal appends a fiber (by address). */
-  // @ts-ignore: decorator
-  @inline push(f: usize): void {
-    Rec.setNext(f, 0);
-    if (this._tail != 0) Rec.setNext(this._tail, f);
-    else this._head = f;
-    this._tail = f;
-    this.length++;
-  }
-
-  /** @internal removes and returns the first fiber, or 0. */
-  // @ts-ignore: decorator
-  @inline shift(): usize {
-    let f = this._head;
-    if (f != 0) {
-      this._head = Rec.next(f);
-      if (this._head == 0) this._tail = 0;
-      Rec.setNext(f, 0);
-      this.length--;
-    }
-    return f;
   }
 
   /** @internal removes `f` if it is on the list (failure path: O(length)). */
