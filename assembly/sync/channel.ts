@@ -56,12 +56,139 @@ import { WaitList, WaitKind, newObjectId } from "./waitlist";
   return fromBits<T>(0);
 }
 
+// Raw access to a channel by address. The hot paths use only these: every managed
+// temporary (even the `this` of an inlined method) costs a shadow-stack slot that is
+// zeroed on entry and copied out and back on every switch, which measured as a third of a
+// channel hand-off.
+
+// @ts-ignore: decorator
+@inline function sendersOf<T>(ch: usize): usize {
+  return load<usize>(ch, offsetof<Channel<T>>("_senders"));
+}
+// @ts-ignore: decorator
+@inline function receiversOf<T>(ch: usize): usize {
+  return load<usize>(ch, offsetof<Channel<T>>("_receivers"));
+}
+// @ts-ignore: decorator
+@inline function bufferOf<T>(ch: usize): usize {
+  return load<usize>(ch, offsetof<Channel<T>>("_buffer"));
+}
+// @ts-ignore: decorator
+@inline function capacityOf<T>(ch: usize): i32 {
+  return load<i32>(ch, offsetof<Channel<T>>("_capacity"));
+}
+// @ts-ignore: decorator
+@inline function headOf<T>(ch: usize): i32 {
+  return load<i32>(ch, offsetof<Channel<T>>("_head"));
+}
+// @ts-ignore: decorator
+@inline function countOf<T>(ch: usize): i32 {
+  return load<i32>(ch, offsetof<Channel<T>>("_count"));
+}
+// @ts-ignore: decorator
+@inline function setHead<T>(ch: usize, v: i32): void {
+  store<i32>(ch, v, offsetof<Channel<T>>("_head"));
+}
+// @ts-ignore: decorator
+@inline function setCount<T>(ch: usize, v: i32): void {
+  store<i32>(ch, v, offsetof<Channel<T>>("_count"));
+}
+// @ts-ignore: decorator
+@inline function isClosed<T>(ch: usize): bool {
+  return load<bool>(ch, offsetof<Channel<T>>("_closed"));
+}
+/** Address of buffer element `index`. */
+// @ts-ignore: decorator
+@inline function slotAt<T>(ch: usize, index: i32): usize {
+  return bufferOf<T>(ch) + (<usize>index << alignof<T>());
+}
+
+/** Hands `value` to a waiting receiver or buffers it; false if neither is possible. */
+// @ts-ignore: decorator
+@inline function offer<T>(ch: usize, value: T): bool {
+  let receiver = wakeOne(receiversOf<T>(ch), Outcome.Ok);
+  if (receiver != 0) {
+    Rec.setArg(receiver, toBits<T>(value), isManaged<T>());
+    if (isManaged<T>()) __link(receiver, changetype<usize>(value), false);
+    return true;
+  }
+  let count = countOf<T>(ch);
+  let capacity = capacityOf<T>(ch);
+  if (count < capacity) {
+    let at = headOf<T>(ch) + count;
+    if (at >= capacity) at -= capacity;
+    store<T>(slotAt<T>(ch, at), value);
+    if (isManaged<T>()) __link(bufferOf<T>(ch), changetype<usize>(value), true);
+    setCount<T>(ch, count + 1);
+    return true;
+  }
+  return false;
+}
+
+/** Puts a received value in fiber `me`'s slot (or the top-level slot outside fibers). */
+// @ts-ignore: decorator
+@inline function putSlot<T>(me: usize, value: T): void {
+  if (me != 0) {
+    Rec.setArg(me, toBits<T>(value), isManaged<T>());
+    if (isManaged<T>()) __link(me, changetype<usize>(value), false);
+    Rec.setOutcome(me, Outcome.Ok);
+  } else {
+    outsideSlot = toBits<T>(value);
+  }
+}
+
+/** Takes the received value's bits out of `me`'s slot. */
+// @ts-ignore: decorator
+@inline function takeSlot(me: usize): u64 {
+  if (me == 0) return outsideSlot;
+  let bits = load<u64>(me, offsetof<Fiber>("_arg"));
+  Rec.setArg(me, 0, false);
+  return bits;
+}
+
+/**
+ * Takes the next value for fiber `me` into its slot: from the buffer (refilled from a
+ * waiting sender) or straight from a waiting sender. False if there is none.
+ */
+// @ts-ignore: decorator
+@inline function take<T>(ch: usize, me: usize): bool {
+  let count = countOf<T>(ch);
+  if (count > 0) {
+    let capacity = capacityOf<T>(ch);
+    let head = headOf<T>(ch);
+    let value = load<T>(slotAt<T>(ch, head));
+    store<T>(slotAt<T>(ch, head), zero<T>());
+    if (++head == capacity) head = 0;
+    setHead<T>(ch, head);
+    count--;
+    // a blocked sender's value takes the freed place, keeping FIFO order
+    let sender = wakeOne(sendersOf<T>(ch), Outcome.Ok);
+    if (sender != 0) {
+      let at = head + count;
+      if (at >= capacity) at -= capacity;
+      let moved = fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg")));
+      store<T>(slotAt<T>(ch, at), moved);
+      if (isManaged<T>()) __link(bufferOf<T>(ch), changetype<usize>(moved), true);
+      count++;
+    }
+    setCount<T>(ch, count);
+    putSlot<T>(me, value);
+    return true;
+  }
+  let sender = wakeOne(sendersOf<T>(ch), Outcome.Ok);
+  if (sender != 0) {
+    putSlot<T>(me, fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg"))));
+    return true;
+  }
+  return false;
+}
+
 /** A typed channel between fibers. */
 export class Channel<T> {
   /** Shown in dumps as `chan #id`. */
   readonly id: u32;
-  // Managed fields keep the buffer and the lists alive; the hot paths read them as raw
-  // addresses (`raw`) so that they hold no managed temporaries (see Waiters).
+  // Managed fields keep the buffer and the lists alive for the GC; the operations read
+  // them by address (the functions above).
   private _buffer: StaticArray<T> | null;
   private _senders: WaitList;
   private _receivers: WaitList;
@@ -111,22 +238,24 @@ export class Channel<T> {
    * the buffer. Fails the calling fiber if the channel is or becomes closed.
    */
   send(value: T): Outcome {
-    if (this._closed) this.sendOnClosed();
-    if (this.offer(value)) return Outcome.Ok;
+    let ch = changetype<usize>(this);
+    if (isClosed<T>(ch)) sendOnClosed(ch);
+    if (offer<T>(ch, value)) return Outcome.Ok;
     let me = currentAddress();
-    if (me == 0) this.wouldBlockOutside();
+    if (me == 0) wouldBlockOutside(ch);
     Rec.setArg(me, toBits<T>(value), isManaged<T>());
     if (isManaged<T>()) __link(me, changetype<usize>(value), false);
-    let result = block(this.sendersAt());
+    let result = block(sendersOf<T>(ch));
     Rec.setArg(me, 0, false);
-    if (result == Outcome.Closed) this.sendOnClosed();
+    if (result == Outcome.Closed) sendOnClosed(ch);
     return result;
   }
 
   /** Sends without blocking: Ok, or WouldBlock if no receiver waits and the buffer is full. */
   trySend(value: T): Outcome {
-    if (this._closed) this.sendOnClosed();
-    return this.offer(value) ? Outcome.Ok : Outcome.WouldBlock;
+    let ch = changetype<usize>(this);
+    if (isClosed<T>(ch)) sendOnClosed(ch);
+    return offer<T>(ch, value) ? Outcome.Ok : Outcome.WouldBlock;
   }
 
   /**
@@ -134,25 +263,27 @@ export class Channel<T> {
    * the zero value at once; `outcome()` then says Closed (Ok otherwise).
    */
   recv(): T {
+    let ch = changetype<usize>(this);
     let me = currentAddress();
-    if (this.take(me)) return fromBits<T>(this.takeSlot(me));
-    if (this._closed) {
+    if (take<T>(ch, me)) return fromBits<T>(takeSlot(me));
+    if (isClosed<T>(ch)) {
       if (me != 0) Rec.setOutcome(me, Outcome.Closed);
       return zero<T>();
     }
     // the slot may still hold the fiber's spawn argument: a close leaves it untouched
     if (me != 0) Rec.setArg(me, 0, false);
-    let result = block(this.receiversAt());
-    let value = fromBits<T>(this.takeSlot(me));
+    let result = block(receiversOf<T>(ch));
+    let value = fromBits<T>(takeSlot(me));
     Rec.setOutcome(me, result);
     return value;
   }
 
   /** Receives without blocking; `outcome()` says Ok, WouldBlock or Closed. */
   tryRecv(): T {
+    let ch = changetype<usize>(this);
     let me = currentAddress();
-    if (this.take(me)) return fromBits<T>(this.takeSlot(me));
-    if (me != 0) Rec.setOutcome(me, this._closed ? Outcome.Closed : Outcome.WouldBlock);
+    if (take<T>(ch, me)) return fromBits<T>(takeSlot(me));
+    if (me != 0) Rec.setOutcome(me, isClosed<T>(ch) ? Outcome.Closed : Outcome.WouldBlock);
     return zero<T>();
   }
 
@@ -161,119 +292,27 @@ export class Channel<T> {
    * outcome Closed; blocked senders fail. Closing twice fails the calling fiber.
    */
   close(): void {
-    if (this._closed) this.closeClosed();
+    let ch = changetype<usize>(this);
+    if (this._closed) closeClosed(ch);
     this._closed = true;
-    wakeAll(this.receiversAt(), Outcome.Closed);
-    wakeAll(this.sendersAt(), Outcome.Closed);
+    wakeAll(receiversOf<T>(ch), Outcome.Closed);
+    wakeAll(sendersOf<T>(ch), Outcome.Closed);
   }
+}
 
-  // ── internals: raw addresses only, and the cold paths out of line ──
-
-  // Addresses held by the managed fields.
-  // @ts-ignore: decorator
-  @inline private sendersAt(): usize {
-    return load<usize>(changetype<usize>(this), offsetof<Channel<T>>("_senders"));
-  }
-  // @ts-ignore: decorator
-  @inline private receiversAt(): usize {
-    return load<usize>(changetype<usize>(this), offsetof<Channel<T>>("_receivers"));
-  }
-  // @ts-ignore: decorator
-  @inline private bufferAt(): usize {
-    return load<usize>(changetype<usize>(this), offsetof<Channel<T>>("_buffer"));
-  }
-
-  /** Address of buffer element `index`. */
-  // @ts-ignore: decorator
-  @inline private slotAt(index: i32): usize {
-    return this.bufferAt() + (<usize>index << alignof<T>());
-  }
-
-  /** Hands `value` to a waiting receiver or buffers it; false if neither is possible. */
-  // @ts-ignore: decorator
-  @inline private offer(value: T): bool {
-    let receiver = wakeOne(this.receiversAt(), Outcome.Ok);
-    if (receiver != 0) {
-      Rec.setArg(receiver, toBits<T>(value), isManaged<T>());
-      if (isManaged<T>()) __link(receiver, changetype<usize>(value), false);
-      return true;
-    }
-    let count = this._count;
-    if (count < this._capacity) {
-      let at = this._head + count;
-      if (at >= this._capacity) at -= this._capacity;
-      store<T>(this.slotAt(at), value);
-      if (isManaged<T>()) __link(this.bufferAt(), changetype<usize>(value), true);
-      this._count = count + 1;
-      return true;
-    }
-    return false;
-  }
-
-  /**
-   * Takes the next value for fiber `me` into its slot: from the buffer (refilled from a
-   * waiting sender) or straight from a waiting sender. False if there is none.
-   */
-  // @ts-ignore: decorator
-  @inline private take(me: usize): bool {
-    if (this._count > 0) {
-      let head = this._head;
-      let value = load<T>(this.slotAt(head));
-      store<T>(this.slotAt(head), zero<T>());
-      if (++head == this._capacity) head = 0;
-      this._head = head;
-      this._count--;
-      // a blocked sender's value takes the freed place, keeping FIFO order
-      let sender = wakeOne(this.sendersAt(), Outcome.Ok);
-      if (sender != 0) {
-        let at = head + this._count;
-        if (at >= this._capacity) at -= this._capacity;
-        let moved = fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg")));
-        store<T>(this.slotAt(at), moved);
-        if (isManaged<T>()) __link(this.bufferAt(), changetype<usize>(moved), true);
-        this._count++;
-      }
-      this.putSlot(me, value);
-      return true;
-    }
-    let sender = wakeOne(this.sendersAt(), Outcome.Ok);
-    if (sender != 0) {
-      this.putSlot(me, fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg"))));
-      return true;
-    }
-    return false;
-  }
-
-  // @ts-ignore: decorator
-  @inline private putSlot(me: usize, value: T): void {
-    if (me != 0) {
-      Rec.setArg(me, toBits<T>(value), isManaged<T>());
-      if (isManaged<T>()) __link(me, changetype<usize>(value), false);
-      Rec.setOutcome(me, Outcome.Ok);
-    } else {
-      outsideSlot = toBits<T>(value);
-    }
-  }
-
-  // @ts-ignore: decorator
-  @inline private takeSlot(me: usize): u64 {
-    if (me == 0) return outsideSlot;
-    let bits = load<u64>(me, offsetof<Fiber>("_arg"));
-    Rec.setArg(me, 0, false);
-    return bits;
-  }
-
-  private sendOnClosed(): void {
-    abort("send on closed channel #" + this.id.toString());
-  }
-
-  private closeClosed(): void {
-    abort("close of closed channel #" + this.id.toString());
-  }
-
-  private wouldBlockOutside(): void {
-    abort("send on channel #" + this.id.toString() + " would block outside a fiber");
-  }
+// Cold paths, out of line: their strings would otherwise cost shadow-stack slots in the
+// operations above.
+function channelId(ch: usize): string {
+  return load<u32>(ch, offsetof<Channel<i32>>("id")).toString();
+}
+function sendOnClosed(ch: usize): void {
+  abort("send on closed channel #" + channelId(ch));
+}
+function closeClosed(ch: usize): void {
+  abort("close of closed channel #" + channelId(ch));
+}
+function wouldBlockOutside(ch: usize): void {
+  abort("send on channel #" + channelId(ch) + " would block outside a fiber");
 }
 
 /** Slot for non-blocking receives made outside any fiber (top-level code). */
