@@ -21,3 +21,4 @@ export { outcome } from "./scheduler";
 export { Channel } from "./sync/channel";
 export { Mutex } from "./sync/mutex";
 export { WaitGroup } from "./sync/waitgroup";
+export { Select, SelectCase, RecvCase, SendCase, SELECT_DEFAULT, SELECT_TIMED_OUT } from "./sync/select";

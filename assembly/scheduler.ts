@@ -44,7 +44,7 @@
 //     live list keeps fibers alive instead, and only it is visited by the GC.
 
 import { Fiber, FiberState, EntryKind, Failure, FailureKind, Outcome, SLOT_IS_REF, stateName, Rec } from "./fiber";
-import { WaitList, Waiters } from "./sync/waitlist";
+import { WaitList, Waiters, WaitNode, SelectState, NODE_TAG, unlinkSelect, describeSelect } from "./sync/waitlist";
 import { Scratch, ShadowStack, Saved, SCRATCH_SIZE, GUARD_SIZE, copyWords } from "./stack";
 import { beginUnwind, endUnwind, beginRewind, resumed, unwindState, UnwindState, abandonUnwind } from "./switch";
 
@@ -255,7 +255,7 @@ export function ready(fiber: Fiber): void {
   // would leave it linked on that list
   if (fiber._joining != 0) misuse("ready() on fiber " + fiber.toString() + ", which is blocked in join()");
   if (fiber._waitList != 0) {
-    misuse("ready() on fiber " + fiber.toString() + ", which is blocked on " + changetype<WaitList>(fiber._waitList).describe());
+    misuse("ready() on fiber " + fiber.toString() + ", which is blocked on " + describeWait(fiber._waitList));
   }
   enqueue(changetype<usize>(fiber));
 }
@@ -287,11 +287,48 @@ function blockedOutside(): void {
 @inline export function wakeOne(list: usize, outcome: Outcome): usize {
   let f = Waiters.shift(list);
   if (f != 0) {
-    Rec.setWaitList(f, 0);
-    Rec.setOutcome(f, outcome);
-    enqueue(f);
+    if (f & NODE_TAG) {
+      f = fireSelect(f & ~NODE_TAG, outcome);
+    } else {
+      Rec.setWaitList(f, 0);
+      Rec.setOutcome(f, outcome);
+      enqueue(f);
+    }
   }
   return f;
+}
+
+/**
+ * A select case's node was taken off its list: the select fires on that case. Its other
+ * nodes leave their lists, a send case's value moves into the fiber's slot (where the
+ * channel reads it), and the fiber is made ready. Returns the fiber.
+ */
+function fireSelect(node: usize, outcome: Outcome): usize {
+  let select = load<usize>(node, offsetof<WaitNode>("_select"));
+  store<usize>(node, 0, offsetof<WaitNode>("_list"));
+  store<i32>(select, load<i32>(node, offsetof<WaitNode>("index")), offsetof<SelectState>("fired"));
+  unlinkSelect(select, node);
+  let f = load<usize>(select, offsetof<SelectState>("_fiber"));
+  if (load<bool>(node, offsetof<WaitNode>("isSend"))) {
+    Rec.setArg(f, load<u64>(node, offsetof<WaitNode>("bits")), load<bool>(node, offsetof<WaitNode>("isRef")));
+  }
+  Rec.setWaitList(f, 0);
+  Rec.setOutcome(f, outcome);
+  enqueue(f);
+  return f;
+}
+
+/**
+ * Blocks the running fiber in a select whose nodes are already queued on their lists;
+ * returns the outcome of the case that fired (`SelectState.fired` says which).
+ */
+export function blockSelect(select: SelectState): Outcome {
+  let f = current;
+  if (f == 0) blockedOutside();
+  select._fiber = f;
+  Rec.setWaitList(f, changetype<usize>(select) | NODE_TAG);
+  park();
+  return Rec.outcome(f);
 }
 
 /** Wakes every fiber of the list at `list`, in order, with `outcome`. */
@@ -339,6 +376,17 @@ export function join(target: Fiber): Failure | null {
     me._joining = 0;
   }
   return target._failure;
+}
+
+/** What a fiber's `_waitList` value designates: a list, or a select (tagged). */
+function describeWait(list: usize): string {
+  return list & NODE_TAG ? describeSelect(list & ~NODE_TAG) : changetype<WaitList>(list).describe();
+}
+
+/** Takes fiber `f` off the list (or, in a select, all the lists) it is blocked on. */
+function leaveWaitList(f: usize, list: usize): void {
+  if (list & NODE_TAG) unlinkSelect(list & ~NODE_TAG, 0);
+  else Waiters.remove(list, f);
 }
 
 /** Takes `f` off `target`'s list of joiners. */
@@ -581,7 +629,7 @@ function failFiber(f: usize, kind: FailureKind, message: string, file: string | 
   }
   let list = fiber._waitList;
   if (list != 0) {
-    changetype<WaitList>(list).remove(f);
+    leaveWaitList(f, list);
     fiber._waitList = 0;
   }
   ++failedCount;
@@ -628,7 +676,7 @@ export function dumpFibers(limit: u32): string {
     let fiber = changetype<Fiber>(p);
     let line = fiber.toString() + " " + stateName(<FiberState>fiber._state);
     if (fiber._joining != 0) line += " (join " + changetype<Fiber>(fiber._joining).toString() + ")";
-    else if (fiber._waitList != 0) line += " (" + changetype<WaitList>(fiber._waitList).describe() + ")";
+    else if (fiber._waitList != 0) line += " (" + describeWait(fiber._waitList) + ")";
     lines.push(line);
     p = fiber._liveNext;
   }

@@ -40,6 +40,11 @@ export interface RuntimeOptions {
   onFailure?: (failure: FiberFailure) => void;
   /** Name of the program in messages (a file name). */
   name?: string;
+  /**
+   * Extra imports for the program's own `@external` functions, by module name. weft's
+   * modules (`env`, `rtrace`) cannot be replaced.
+   */
+  imports?: Record<string, Record<string, unknown>>;
 }
 
 /** A fiber's failure as the host saw it. */
@@ -139,6 +144,10 @@ export class WeftProgram {
     let program: WeftProgram | null = null;
     const rtrace = WebAssembly.Module.imports(module).some((i) => i.module === "rtrace") ? new Rtrace() : null;
     const imports = hostImports(() => program!, rtrace);
+    for (const [moduleName, members] of Object.entries(options.imports ?? {})) {
+      if (moduleName in imports) throw new LoadError(`the import module "${moduleName}" is the host's own; choose another name`);
+      imports[moduleName] = members;
+    }
     const unknown = WebAssembly.Module.imports(module).filter(
       (i) => !(i.module in imports) || !(i.name in (imports as Record<string, Record<string, unknown>>)[i.module]),
     );

@@ -84,3 +84,28 @@ describe("misuse", () => {
     expect(r.failures.map((f) => f.fiberName)).toEqual(["doubleClose", "sendOnClosed", "thief", "unlockFree", "negative", "blockedSender"]);
   });
 });
+
+describe("select", () => {
+  it("completes ready cases, blocks on several channels, defaults, and reads closed channels", async () => {
+    const r = await buildAndRun("select");
+    expect(r.stdout).toEqual([
+      "1: case 1 (ready)",
+      "2: poll -> default",
+      "3: case 1 got late hello ok true",
+      "collector got 77",
+      "4: case 0 sent",
+      "5: case 0 value 0 ok false",
+      "6: 100000 rounds",
+      "x share within 45-55%",
+      "y share within 45-55%",
+    ]);
+    expect(r.failures).toEqual([]);
+    expect(r.aliveAtEnd).toBe(0);
+  });
+
+  it("names every case of a select in a deadlock dump", async () => {
+    const r = await buildAndRun("selectdeadlock");
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toEqual(["deadlock: all 1 fiber is asleep", '  #1 "main" blocked (select: chan #1 recv, chan #2 send)']);
+  });
+});

@@ -27,7 +27,7 @@ import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 /** The bits of a value of any type, as they travel through a fiber's slot. */
 // @ts-ignore: decorator
-@inline function toBits<T>(value: T): u64 {
+@inline export function toBits<T>(value: T): u64 {
   if (isReference<T>()) return <u64>changetype<usize>(value);
   if (isFloat<T>()) {
     if (sizeof<T>() == 4) return <u64>reinterpret<u32>(<f32>value);
@@ -41,7 +41,7 @@ import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 /** The value whose bits `toBits` gave. */
 // @ts-ignore: decorator
-@inline function fromBits<T>(bits: u64): T {
+@inline export function fromBits<T>(bits: u64): T {
   if (isReference<T>()) return changetype<T>(<usize>bits);
   if (isFloat<T>()) {
     if (sizeof<T>() == 4) return <T>reinterpret<f32>(<u32>bits);
@@ -52,7 +52,7 @@ import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 /** The zero value of T: 0, false or null. */
 // @ts-ignore: decorator
-@inline function zero<T>(): T {
+@inline export function zero<T>(): T {
   return fromBits<T>(0);
 }
 
@@ -62,11 +62,11 @@ import { WaitList, WaitKind, newObjectId } from "./waitlist";
 // channel hand-off.
 
 // @ts-ignore: decorator
-@inline function sendersOf<T>(ch: usize): usize {
+@inline export function sendersOf<T>(ch: usize): usize {
   return load<usize>(ch, offsetof<Channel<T>>("_senders"));
 }
 // @ts-ignore: decorator
-@inline function receiversOf<T>(ch: usize): usize {
+@inline export function receiversOf<T>(ch: usize): usize {
   return load<usize>(ch, offsetof<Channel<T>>("_receivers"));
 }
 // @ts-ignore: decorator
@@ -94,7 +94,7 @@ import { WaitList, WaitKind, newObjectId } from "./waitlist";
   store<i32>(ch, v, offsetof<Channel<T>>("_count"));
 }
 // @ts-ignore: decorator
-@inline function isClosed<T>(ch: usize): bool {
+@inline export function isClosed<T>(ch: usize): bool {
   return load<bool>(ch, offsetof<Channel<T>>("_closed"));
 }
 /** Address of buffer element `index`. */
@@ -105,7 +105,7 @@ import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 /** Hands `value` to a waiting receiver or buffers it; false if neither is possible. */
 // @ts-ignore: decorator
-@inline function offer<T>(ch: usize, value: T): bool {
+@inline export function offer<T>(ch: usize, value: T): bool {
   let receiver = wakeOne(receiversOf<T>(ch), Outcome.Ok);
   if (receiver != 0) {
     Rec.setArg(receiver, toBits<T>(value), isManaged<T>());
@@ -139,7 +139,7 @@ import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 /** Takes the received value's bits out of `me`'s slot. */
 // @ts-ignore: decorator
-@inline function takeSlot(me: usize): u64 {
+@inline export function takeSlot(me: usize): u64 {
   if (me == 0) return outsideSlot;
   let bits = load<u64>(me, offsetof<Fiber>("_arg"));
   Rec.setArg(me, 0, false);
@@ -151,7 +151,7 @@ import { WaitList, WaitKind, newObjectId } from "./waitlist";
  * waiting sender) or straight from a waiting sender. False if there is none.
  */
 // @ts-ignore: decorator
-@inline function take<T>(ch: usize, me: usize): bool {
+@inline export function take<T>(ch: usize, me: usize): bool {
   let count = countOf<T>(ch);
   if (count > 0) {
     let capacity = capacityOf<T>(ch);
@@ -305,7 +305,7 @@ export class Channel<T> {
 function channelId(ch: usize): string {
   return load<u32>(ch, offsetof<Channel<i32>>("id")).toString();
 }
-function sendOnClosed(ch: usize): void {
+export function sendOnClosed(ch: usize): void {
   abort("send on closed channel #" + channelId(ch));
 }
 function closeClosed(ch: usize): void {

@@ -1,0 +1,220 @@
+// select.ts: waits on several channel operations and completes exactly one, as Go's select.
+//
+//   const sel = new Select();
+//   const fromA = sel.recv(a);            // cases are made once and reused by every wait
+//   const toB = sel.send(b, 42);
+//   while (true) {
+//     const i = sel.wait();               // blocks until one case can complete
+//     if (i == fromA.index) {
+//       if (!fromA.ok) break;             // a closed and drained
+//       use(fromA.value);
+//     } else if (i == toB.index) {
+//       toB.value = next();               // the value the next wait sends
+//     }
+//   }
+//   // with a default case: sel.poll() returns SELECT_DEFAULT instead of blocking
+//
+// Choice: when several cases are ready, each wait tries them in a fresh random order, so
+// each ready case is chosen with equal probability and none starves. A receive from a
+// closed channel is ready (value zero, `ok` false); a send on a closed channel fails the
+// fiber, as in Go.
+//
+// Blocking: a WaitNode per case goes on that case's channel list (sync/waitlist.ts). The
+// first node a channel operation takes fires the select: the scheduler unlinks the other
+// nodes and readies the fiber; a send case's value moves into the fiber's slot where the
+// receiving channel reads it, a receive case's value arrives in that slot.
+//
+// Timeouts: `wait(timeoutMs)` is designed in (select returns SELECT_TIMED_OUT) but only a
+// zero timeout, which is `poll()`, works until the runtime has timers.
+
+import { Outcome } from "../fiber";
+import { currentAddress, blockSelect } from "../scheduler";
+import { WaitNode, SelectState, Waiters, NODE_TAG } from "./waitlist";
+import { Channel, sendersOf, receiversOf, isClosed, offer, take, takeSlot, toBits, fromBits, zero, sendOnClosed } from "./channel";
+
+/** `poll()` found no ready case. */
+export const SELECT_DEFAULT: i32 = -1;
+/** The timeout of `wait(timeoutMs)` passed (needs timers). */
+export const SELECT_TIMED_OUT: i32 = -2;
+
+/** One case of a select (a receive or a send on one channel). */
+export class SelectCase {
+  /** Position of the case in its select: what `wait()`/`poll()` return when it fires. */
+  index: i32 = 0;
+  /** @internal tries to complete now. */
+  poll(me: usize): bool {
+    return unreachable();
+  }
+  /** @internal address of the list a blocked select waits on for this case. */
+  list(): usize {
+    return unreachable();
+  }
+  /** @internal fills the node for blocking. */
+  prepare(node: WaitNode): void {
+    unreachable();
+  }
+  /** @internal collects the result after the case fired while blocked. */
+  finish(me: usize, outcome: Outcome): void {
+    unreachable();
+  }
+}
+
+/** A receive case: after it fired, `value` and `ok` hold the result. */
+export class RecvCase<T> extends SelectCase {
+  /** The value received (zero when the channel was closed). */
+  value: T = zero<T>();
+  /** False when the channel was closed and drained. */
+  ok: bool = false;
+
+  constructor(public readonly channel: Channel<T>) {
+    super();
+  }
+
+  poll(me: usize): bool {
+    let ch = changetype<usize>(this.channel);
+    if (take<T>(ch, me)) {
+      this.value = fromBits<T>(takeSlot(me));
+      this.ok = true;
+      return true;
+    }
+    if (isClosed<T>(ch)) {
+      this.value = zero<T>();
+      this.ok = false;
+      return true;
+    }
+    return false;
+  }
+
+  list(): usize {
+    return receiversOf<T>(changetype<usize>(this.channel));
+  }
+
+  prepare(node: WaitNode): void {
+    node.isSend = false;
+    node.isRef = false;
+    node.bits = 0;
+  }
+
+  finish(me: usize, outcome: Outcome): void {
+    this.value = fromBits<T>(takeSlot(me));
+    this.ok = outcome == Outcome.Ok;
+  }
+}
+
+/** A send case: sends `value` (which may be changed between waits). */
+export class SendCase<T> extends SelectCase {
+  constructor(public readonly channel: Channel<T>, public value: T) {
+    super();
+  }
+
+  poll(me: usize): bool {
+    let ch = changetype<usize>(this.channel);
+    if (isClosed<T>(ch)) sendOnClosed(ch);
+    return offer<T>(ch, this.value);
+  }
+
+  list(): usize {
+    return sendersOf<T>(changetype<usize>(this.channel));
+  }
+
+  prepare(node: WaitNode): void {
+    node.isSend = true;
+    node.isRef = isManaged<T>();
+    node.bits = toBits<T>(this.value);
+  }
+
+  finish(me: usize, outcome: Outcome): void {
+    takeSlot(me);
+    if (outcome == Outcome.Closed) sendOnClosed(changetype<usize>(this.channel));
+  }
+}
+
+/** A set of channel operations to wait on; build it once, wait on it as often as needed. */
+export class Select extends SelectState {
+  private _cases: Array<SelectCase> = new Array<SelectCase>();
+  private _order: Array<i32> = new Array<i32>();
+
+  /** Adds a receive from `channel`; the returned case holds the value once it fired. */
+  recv<T>(channel: Channel<T>): RecvCase<T> {
+    let c = new RecvCase<T>(channel);
+    this.add(c);
+    return c;
+  }
+
+  /** Adds a send of `value` on `channel`. */
+  send<T>(channel: Channel<T>, value: T): SendCase<T> {
+    let c = new SendCase<T>(channel, value);
+    this.add(c);
+    return c;
+  }
+
+  /** Number of cases. */
+  get length(): i32 {
+    return this._cases.length;
+  }
+
+  /**
+   * Completes one case, blocking until one can; returns its index. A negative
+   * `timeoutMs` (the default) waits forever; 0 is `poll()`.
+   */
+  wait(timeoutMs: i32 = -1): i32 {
+    if (timeoutMs == 0) return this.run(false);
+    if (timeoutMs > 0) abort("select timeouts need the runtime's timers, which are not there yet; use poll() or no timeout");
+    return this.run(true);
+  }
+
+  /** Completes one ready case and returns its index, or SELECT_DEFAULT if none is ready. */
+  poll(): i32 {
+    return this.run(false);
+  }
+
+  private add(c: SelectCase): void {
+    c.index = this._cases.length;
+    this._cases.push(c);
+    this._order.push(c.index);
+    this._nodes.push(new WaitNode());
+  }
+
+  private run(blocking: bool): i32 {
+    let cases = this._cases;
+    let n = cases.length;
+    if (n == 0 && blocking) abort("select with no cases would block forever");
+    let me = currentAddress();
+    // a fresh random order each time: every ready case is equally likely to win
+    let order = this._order;
+    for (let i = n - 1; i > 0; i--) {
+      let j = <i32>(Math.random() * <f64>(i + 1));
+      let t = unchecked(order[i]);
+      unchecked((order[i] = unchecked(order[j])));
+      unchecked((order[j] = t));
+    }
+    for (let i = 0; i < n; i++) {
+      let c = unchecked(cases[unchecked(order[i])]);
+      if (c.poll(me)) {
+        this.fired = c.index;
+        return c.index;
+      }
+    }
+    if (!blocking) {
+      this.fired = SELECT_DEFAULT;
+      return SELECT_DEFAULT;
+    }
+    this.fired = -1;
+    let self = changetype<usize>(this);
+    let nodes = this._nodes;
+    for (let i = 0; i < n; i++) {
+      let c = unchecked(cases[i]);
+      let node = unchecked(nodes[i]);
+      node._select = self;
+      node.index = i;
+      c.prepare(node);
+      let list = c.list();
+      node._list = list;
+      Waiters.push(list, changetype<usize>(node) | NODE_TAG);
+    }
+    let outcome = blockSelect(this);
+    let fired = this.fired;
+    unchecked(cases[fired]).finish(me, outcome);
+    return fired;
+  }
+}
