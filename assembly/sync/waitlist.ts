@@ -1,7 +1,8 @@
 // waitlist.ts: the one wait-queue type behind every blocking primitive.
 //
 // A WaitList is a FIFO of blocked fibers, linked through their run-queue link (a blocked
-// fiber is never on the run queue). Channels keep one for senders and one for receivers,
+// fiber is never on the run queue); a fiber blocked in a select is represented on each of
+// its cases' lists by a WaitNode instead (below). Channels keep one for senders and one for receivers,
 // a Mutex one for lockers, a WaitGroup one for waiters. Blocking and waking go through the
 // scheduler (`block`, `wakeOne`, `wakeAll` in scheduler.ts), which also records on the
 // fiber which list it waits on: dumps name it, and a fiber that fails while blocked is
@@ -37,34 +38,130 @@ export function newObjectId(): u32 {
 }
 
 /**
+ * Entries of a list are fibers (their record address) or, for a fiber waiting in a
+ * `select`, one WaitNode per case (its address with the low bit set: records and nodes
+ * are 16-byte aligned). Fibers link through their run-queue link, nodes through their own.
+ */
+// @ts-ignore: decorator
+@inline export const NODE_TAG: usize = 1;
+
+// @ts-ignore: decorator
+@inline function entryNext(e: usize): usize {
+  return e & NODE_TAG ? load<usize>(e & ~NODE_TAG, offsetof<WaitNode>("_next")) : Rec.next(e);
+}
+
+// @ts-ignore: decorator
+@inline function setEntryNext(e: usize, v: usize): void {
+  if (e & NODE_TAG) store<usize>(e & ~NODE_TAG, v, offsetof<WaitNode>("_next"));
+  else Rec.setNext(e, v);
+}
+
+/**
  * Raw operations on a list by address: the blocking paths of the primitives use these so
  * that they hold no managed temporaries (each would cost a shadow-stack slot that is
  * zeroed on entry and copied on every switch).
  */
 export namespace Waiters {
+  /** Appends an entry (a fiber, or a tagged WaitNode). */
   // @ts-ignore: decorator
-  @inline export function push(list: usize, f: usize): void {
-    Rec.setNext(f, 0);
+  @inline export function push(list: usize, e: usize): void {
+    setEntryNext(e, 0);
     let tail = load<usize>(list, offsetof<WaitList>("_tail"));
-    if (tail != 0) Rec.setNext(tail, f);
-    else store<usize>(list, f, offsetof<WaitList>("_head"));
-    store<usize>(list, f, offsetof<WaitList>("_tail"));
+    if (tail != 0) setEntryNext(tail, e);
+    else store<usize>(list, e, offsetof<WaitList>("_head"));
+    store<usize>(list, e, offsetof<WaitList>("_tail"));
     store<i32>(list, load<i32>(list, offsetof<WaitList>("length")) + 1, offsetof<WaitList>("length"));
   }
 
-  /** Removes and returns the first fiber, or 0. */
+  /** Removes and returns the first entry, or 0. */
   // @ts-ignore: decorator
   @inline export function shift(list: usize): usize {
-    let f = load<usize>(list, offsetof<WaitList>("_head"));
-    if (f != 0) {
-      let next = Rec.next(f);
+    let e = load<usize>(list, offsetof<WaitList>("_head"));
+    if (e != 0) {
+      let next = entryNext(e);
       store<usize>(list, next, offsetof<WaitList>("_head"));
       if (next == 0) store<usize>(list, 0, offsetof<WaitList>("_tail"));
-      Rec.setNext(f, 0);
+      setEntryNext(e, 0);
       store<i32>(list, load<i32>(list, offsetof<WaitList>("length")) - 1, offsetof<WaitList>("length"));
     }
-    return f;
+    return e;
   }
+
+  /** Removes entry `e` if it is on the list (O(length): failure, cancel, select paths). */
+  export function remove(list: usize, e: usize): void {
+    let prev: usize = 0;
+    let p = load<usize>(list, offsetof<WaitList>("_head"));
+    while (p != 0) {
+      let next = entryNext(p);
+      if (p == e) {
+        if (prev != 0) setEntryNext(prev, next);
+        else store<usize>(list, next, offsetof<WaitList>("_head"));
+        if (load<usize>(list, offsetof<WaitList>("_tail")) == e) store<usize>(list, prev, offsetof<WaitList>("_tail"));
+        setEntryNext(e, 0);
+        store<i32>(list, load<i32>(list, offsetof<WaitList>("length")) - 1, offsetof<WaitList>("length"));
+        return;
+      }
+      prev = p;
+      p = next;
+    }
+  }
+}
+
+/**
+ * One case of a fiber blocked in `select`, queued on that case's list. The Select (a
+ * SelectState) keeps its nodes alive; the first node woken fires the select and takes its
+ * siblings off their lists, so a select completes exactly one case.
+ */
+export class WaitNode {
+  /** @internal link to the next entry of the list. */
+  _next: usize = 0;
+  /** @internal address of the list this node is queued on (while queued). */
+  _list: usize = 0;
+  /** @internal address of the owning SelectState. */
+  _select: usize = 0;
+  /** Index of the case in its select. */
+  index: i32 = 0;
+  /** A send case: `bits` is the value to hand over. */
+  isSend: bool = false;
+  /** `bits` holds a managed reference (kept alive by the case that owns it). */
+  isRef: bool = false;
+  /** Value bits of a send case. */
+  bits: u64 = 0;
+}
+
+/** What the scheduler needs of a select blocked on several lists (sync/select.ts). */
+export class SelectState {
+  /** @internal the waiting fiber's record address. */
+  _fiber: usize = 0;
+  /** Index of the case that fired, or -1. */
+  fired: i32 = -1;
+  /** @internal one node per blocking case. */
+  _nodes: Array<WaitNode> = new Array<WaitNode>();
+}
+
+/** Takes every node of a select off its list (the select fired, failed or was cancelled). */
+export function unlinkSelect(select: usize, except: usize): void {
+  let nodes = changetype<SelectState>(select)._nodes;
+  for (let i = 0, n = nodes.length; i < n; i++) {
+    let node = changetype<usize>(unchecked(nodes[i]));
+    if (node == except) continue;
+    let list = load<usize>(node, offsetof<WaitNode>("_list"));
+    if (list != 0) {
+      Waiters.remove(list, node | NODE_TAG);
+      store<usize>(node, 0, offsetof<WaitNode>("_list"));
+    }
+  }
+}
+
+/** `select (chan #3 recv, chan #4 send)`: what a fiber blocked in a select waits for. */
+export function describeSelect(select: usize): string {
+  let nodes = changetype<SelectState>(select)._nodes;
+  let parts = new Array<string>();
+  for (let i = 0, n = nodes.length; i < n; i++) {
+    let list = load<usize>(changetype<usize>(unchecked(nodes[i])), offsetof<WaitNode>("_list"));
+    if (list != 0) parts.push(changetype<WaitList>(list).describe());
+  }
+  return "select: " + parts.join(", ");
 }
 
 /** A FIFO of blocked fibers. */
@@ -99,22 +196,8 @@ export class WaitList {
     return "waitgroup #" + id;
   }
 
-  /** @internal removes `f` if it is on the list (failure path: O(length)). */
+  /** @internal removes fiber `f` if it is on the list (failure path: O(length)). */
   remove(f: usize): void {
-    let prev: usize = 0;
-    let p = this._head;
-    while (p != 0) {
-      let next = Rec.next(p);
-      if (p == f) {
-        if (prev != 0) Rec.setNext(prev, next);
-        else this._head = next;
-        if (this._tail == f) this._tail = prev;
-        Rec.setNext(f, 0);
-        this.length--;
-        return;
-      }
-      prev = p;
-      p = next;
-    }
+    Waiters.remove(changetype<usize>(this), f);
   }
 }
