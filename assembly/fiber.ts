@@ -7,7 +7,8 @@
 // while it can run.
 //
 // Record layout (wasm32; fields follow AssemblyScript's 16-byte object header, and the
-// allocator adds a 4-byte block header: 76 bytes in an 80-byte block):
+// allocator adds a 4-byte block header: 80 bytes, a full 80-byte block; the table below
+// leaves out `scope`, the last field):
 //
 //   ┌───────────┬─────┬─────┬───────┬──────┬─────────┬───────┬──────┬──────┬──────────┬──────────┬───────┬─────────┬─────────┬─────────┬──────────┐
 //   │ arg (u64) │ id  │ fn  │ state │ kind │ outcome │ flags │ name │ next │ liveNext │ livePrev │ saved │ waiters │ joining │ failure │ waitList │
@@ -21,7 +22,7 @@
 //   next     run-queue or wait-list link; liveNext/livePrev: the live list
 //   saved    the saved block (stack.ts) once the fiber has been suspended
 //   waiters  fibers blocked joining this one; joining: the fiber this one joins
-//   waitList the wait list (sync/waitlist.ts) it is blocked on
+//   waitList the wait list (sync/waitlist.ts) it is blocked on; scope: its scope
 //
 // Invariants (checked by debug assertions in scheduler.ts):
 //   - state READY      ⇔ the fiber is on the run queue exactly once;
@@ -35,6 +36,7 @@
 
 import { Saved } from "./stack";
 import { join as joinFiber } from "./scheduler";
+import { Scope } from "./scope";
 
 /** Lifecycle of a fiber. */
 export enum FiberState {
@@ -75,6 +77,8 @@ export const enum EntryKind {
 
 /** `Fiber._flags`: `_arg` holds a managed reference. */
 export const SLOT_IS_REF: u8 = 1;
+/** `Fiber._flags`: the fiber was cancelled (its scope was); blocking operations return Cancelled. */
+export const CANCELLED: u8 = 2;
 
 /**
  * How a blocking operation ended, for the fiber that called it (`outcome()`). Cancelled
@@ -182,7 +186,8 @@ export namespace Rec {
   // @ts-ignore: decorator
   @inline export function setArg(f: usize, bits: u64, isRef: bool): void {
     store<u64>(f, bits, offsetof<Fiber>("_arg"));
-    store<u8>(f, isRef ? SLOT_IS_REF : 0, offsetof<Fiber>("_flags"));
+    let flags = load<u8>(f, offsetof<Fiber>("_flags")) & ~SLOT_IS_REF;
+    store<u8>(f, isRef ? flags | SLOT_IS_REF : flags, offsetof<Fiber>("_flags"));
   }
   // @ts-ignore: decorator
   @inline export function waiters(f: usize): usize { return load<usize>(f, offsetof<Fiber>("_waiters")); }
@@ -212,7 +217,7 @@ export class Fiber {
   _kind: u8 = <u8>EntryKind.NoArg;
   /** @internal outcome of the last blocking operation (Outcome). */
   _outcome: u8 = 0;
-  /** @internal SLOT_IS_REF. */
+  /** @internal SLOT_IS_REF, CANCELLED. */
   _flags: u8 = 0;
   /** @internal optional name. */
   _name: string | null = null;
@@ -231,6 +236,8 @@ export class Fiber {
   _failure: Failure | null = null;
   /** @internal the WaitList (sync/waitlist.ts) this fiber is blocked on, or 0. */
   _waitList: usize = 0;
+  /** @internal the scope the fiber belongs to (scope.ts), or null. */
+  _scope: Scope | null = null;
 
   /** @internal use `spawn` or `spawnWith`. */
   constructor(id: u32, name: string | null) {
@@ -251,6 +258,16 @@ export class Fiber {
   /** True once the fiber is done or failed. */
   get ended(): bool {
     return <FiberState>this._state >= FiberState.Done;
+  }
+
+  /** True once the fiber's scope was cancelled. */
+  get cancelled(): bool {
+    return (this._flags & CANCELLED) != 0;
+  }
+
+  /** The scope the fiber belongs to, or null. */
+  get scope(): Scope | null {
+    return this._scope;
   }
 
   /** Why the fiber failed, or null if it has not. */
@@ -280,6 +297,7 @@ export class Fiber {
   @unsafe private __visit(cookie: u32): void {
     __visit(changetype<usize>(this._name), cookie);
     __visit(changetype<usize>(this._failure), cookie);
+    __visit(changetype<usize>(this._scope), cookie);
     __visit(this._liveNext, cookie);
     if (this._flags & SLOT_IS_REF) __visit(<usize>this._arg, cookie);
     let saved = this._saved;

@@ -43,7 +43,8 @@
 //   - Managed (GC-tracked) links for the run queue: a write barrier on every switch. The
 //     live list keeps fibers alive instead, and only it is visited by the GC.
 
-import { Fiber, FiberState, EntryKind, Failure, FailureKind, Outcome, SLOT_IS_REF, stateName, Rec } from "./fiber";
+import { Fiber, FiberState, EntryKind, Failure, FailureKind, Outcome, SLOT_IS_REF, CANCELLED, stateName, Rec } from "./fiber";
+import { Scope, memberEnded } from "./scope";
 import { WaitList, Waiters, WaitNode, SelectState, NODE_TAG, unlinkSelect, describeSelect } from "./sync/waitlist";
 import { Scratch, ShadowStack, Saved, SCRATCH_SIZE, GUARD_SIZE, copyWords } from "./stack";
 import { beginUnwind, endUnwind, beginRewind, resumed, unwindState, UnwindState, abandonUnwind } from "./switch";
@@ -159,12 +160,23 @@ function liveRemove(f: usize): void {
 
 // ─── spawning ───────────────────────────────────────────────────────────────────────────
 
+/** Scope for the next spawn (set by Scope.spawn), else the spawner's own scope. */
+let spawnScope: Scope | null = null;
+
 function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
   let fiber = new Fiber(nextId++, name);
   fiber._state = <u8>FiberState.Blocked; // not yet queued (enqueue makes it Ready)
   fiber._kind = kind;
   fiber._fn = fn;
   fiber._arg = arg;
+  let scope = spawnScope;
+  spawnScope = null;
+  if (scope === null && current != 0) scope = changetype<Fiber>(current)._scope;
+  if (scope !== null) {
+    fiber._scope = scope;
+    scope._alive++;
+    if (scope._cancelled) fiber._flags |= CANCELLED;
+  }
   liveAdd(fiber);
   ++spawnedCount;
   enqueue(changetype<usize>(fiber));
@@ -269,9 +281,13 @@ export function ready(fiber: Fiber): void {
  * raw addresses: see `Waiters` in sync/waitlist.ts.
  */
 // @ts-ignore: decorator
-@inline export function block(list: usize): Outcome {
+@inline export function block(list: usize, cancellable: bool = true): Outcome {
   let f = current;
   if (f == 0) blockedOutside();
+  if (cancellable && (load<u8>(f, offsetof<Fiber>("_flags")) & CANCELLED)) {
+    Rec.setOutcome(f, Outcome.Cancelled);
+    return Outcome.Cancelled;
+  }
   Waiters.push(list, f);
   Rec.setWaitList(f, list);
   park();
@@ -325,6 +341,11 @@ function fireSelect(node: usize, outcome: Outcome): usize {
 export function blockSelect(select: SelectState): Outcome {
   let f = current;
   if (f == 0) blockedOutside();
+  if (changetype<Fiber>(f)._flags & CANCELLED) {
+    unlinkSelect(changetype<usize>(select), 0);
+    Rec.setOutcome(f, Outcome.Cancelled);
+    return Outcome.Cancelled;
+  }
   select._fiber = f;
   Rec.setWaitList(f, changetype<usize>(select) | NODE_TAG);
   park();
@@ -362,6 +383,10 @@ export function join(target: Fiber): Failure | null {
   }
   if (!target.ended) {
     let me = changetype<Fiber>(self);
+    if (me._flags & CANCELLED) {
+      me._outcome = <u8>Outcome.Cancelled;
+      return null;
+    }
     me._joining = changetype<usize>(target);
     // append, so that joiners wake in the order they joined
     me._next = 0;
@@ -374,8 +399,56 @@ export function join(target: Fiber): Failure | null {
     }
     park();
     me._joining = 0;
+    if (<Outcome>me._outcome == Outcome.Cancelled) return null;
   }
+  me_ok(self);
   return target._failure;
+}
+
+// @ts-ignore: decorator
+@inline function me_ok(f: usize): void {
+  Rec.setOutcome(f, Outcome.Ok);
+}
+
+// ─── cancellation (scope.ts decides who; this does it) ──────────────────────────────────
+
+/**
+ * Cancels fiber `f`: from now on its blocking operations return Cancelled, and if it is
+ * blocked now it is taken off what it waits on and made ready with outcome Cancelled.
+ * Cancelling twice, or an ended fiber, does nothing.
+ */
+export function cancelFiber(fiber: Fiber): void {
+  let f = changetype<usize>(fiber);
+  if (fiber.ended || (fiber._flags & CANCELLED)) return;
+  fiber._flags |= CANCELLED;
+  if (<FiberState>fiber._state != FiberState.Blocked) return;
+  let target = fiber._joining;
+  if (target != 0) {
+    removeWaiter(target, f);
+    fiber._joining = 0;
+  }
+  let list = fiber._waitList;
+  if (list != 0) {
+    leaveWaitList(f, list);
+    fiber._waitList = 0;
+  }
+  fiber._outcome = <u8>Outcome.Cancelled;
+  enqueue(f);
+}
+
+/** Visits every live fiber (oldest last): `fn(fiber)` for each. */
+export function eachLiveFiber(fn: (fiber: Fiber) => void): void {
+  let p = changetype<usize>(liveHead);
+  while (p != 0) {
+    let next = load<usize>(p, offsetof<Fiber>("_liveNext"));
+    fn(changetype<Fiber>(p));
+    p = next;
+  }
+}
+
+/** Makes the next spawn a member of `scope` (Scope.spawn). */
+export function spawnInto(scope: Scope): void {
+  spawnScope = scope;
 }
 
 /** What a fiber's `_waitList` value designates: a list, or a select (tagged). */
@@ -406,6 +479,11 @@ function removeWaiter(target: usize, f: usize): void {
   }
 }
 
+/** Fails the running fiber because it misused the API (for the layers above). */
+export function misuseOf(message: string): void {
+  misuse(message);
+}
+
 /** Fails the running fiber because it misused the API. */
 // @ts-ignore: decorator
 @inline function misuse(message: string): void {
@@ -426,6 +504,8 @@ function finish(f: usize, state: FiberState): void {
   }
   liveRemove(f);
   if (f == changetype<usize>(mainFiber)) mainEnded = true;
+  let scope = changetype<Fiber>(f)._scope;
+  if (scope !== null) memberEnded(scope, changetype<Fiber>(f));
   // wake joiners in join order
   let w = Rec.waiters(f);
   Rec.setWaiters(f, 0);
@@ -677,6 +757,9 @@ export function dumpFibers(limit: u32): string {
     let line = fiber.toString() + " " + stateName(<FiberState>fiber._state);
     if (fiber._joining != 0) line += " (join " + changetype<Fiber>(fiber._joining).toString() + ")";
     else if (fiber._waitList != 0) line += " (" + describeWait(fiber._waitList) + ")";
+    if (fiber._flags & CANCELLED) line += " cancelled";
+    let scope = fiber._scope;
+    if (scope !== null) line += " in scope #" + scope.id.toString();
     lines.push(line);
     p = fiber._liveNext;
   }

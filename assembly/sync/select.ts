@@ -14,6 +14,9 @@
 //   }
 //   // with a default case: sel.poll() returns SELECT_DEFAULT instead of blocking
 //
+// Cancellation: a fiber whose scope is cancelled gets SELECT_CANCELLED instead of
+// blocking (or is woken with it); ready cases still complete.
+//
 // Choice: when several cases are ready, each wait tries them in a fresh random order, so
 // each ready case is chosen with equal probability and none starves. A receive from a
 // closed channel is ready (value zero, `ok` false); a send on a closed channel fails the
@@ -36,6 +39,8 @@ import { Channel, sendersOf, receiversOf, isClosed, offer, take, takeSlot, toBit
 export const SELECT_DEFAULT: i32 = -1;
 /** The timeout of `wait(timeoutMs)` passed (needs timers). */
 export const SELECT_TIMED_OUT: i32 = -2;
+/** The waiting fiber was cancelled (its scope was): no case completed. */
+export const SELECT_CANCELLED: i32 = -3;
 
 /** One case of a select (a receive or a send on one channel). */
 export class SelectCase {
@@ -214,6 +219,10 @@ export class Select extends SelectState {
     }
     let outcome = blockSelect(this);
     let fired = this.fired;
+    if (outcome == Outcome.Cancelled && fired < 0) {
+      this.fired = SELECT_CANCELLED;
+      return SELECT_CANCELLED;
+    }
     unchecked(cases[fired]).finish(me, outcome);
     return fired;
   }

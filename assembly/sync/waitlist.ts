@@ -28,6 +28,14 @@ export enum WaitKind {
   ChannelRecv = 1,
   Mutex = 2,
   WaitGroup = 3,
+  /** Semaphore.acquire() (sync/semaphore.ts). */
+  Semaphore = 4,
+  /** Once.do() while another fiber runs the function (sync/once.ts). */
+  Once = 5,
+  /** Cond.wait() until a signal (sync/cond.ts). */
+  Cond = 6,
+  /** Scope.wait() (scope.ts). */
+  Scope = 10,
 }
 
 let nextObjectId: u32 = 1;
@@ -192,6 +200,10 @@ export class WaitList {
       case WaitKind.ChannelSend: return "chan #" + id + " send";
       case WaitKind.ChannelRecv: return "chan #" + id + " recv";
       case WaitKind.Mutex: return "mutex #" + id;
+      case WaitKind.Semaphore: return "sema #" + id;
+      case WaitKind.Once: return "once #" + id;
+      case WaitKind.Cond: return "cond #" + id;
+      case WaitKind.Scope: return "scope #" + id + " wait";
     }
     return "waitgroup #" + id;
   }
