@@ -6,7 +6,7 @@
 // `main` is reached through the `weft.main` import, which the build links to it
 // (build/passes.ts) and then removes from the exports.
 
-import { startMain, run, failCurrent, resetStack, mainFailure, currentId, dumpFibers, aliveFibers, statsAddress, takeFailure } from "./scheduler";
+import { startMain, run, failCurrent, resetStack, mainFailure, currentId, dumpFibers, aliveFibers, statsAddress, takeFailure, switchTotal } from "./scheduler";
 import { FailureKind } from "./fiber";
 
 // @ts-ignore: decorator
@@ -59,9 +59,17 @@ export function __weft_current(): u32 {
   return currentId();
 }
 
-/** One line per fiber that has not ended, in spawn order, at most `limit` lines. */
-export function __weft_dump(limit: u32): string {
-  return dumpFibers(limit);
+/**
+ * One line per fiber that has not ended, in spawn order, at most `limit` lines; with
+ * `minAge` >= 0 only fibers blocked for at least that many switches.
+ */
+export function __weft_dump(limit: u32, minAge: f64): string {
+  return dumpFibers(limit, minAge);
+}
+
+/** The scheduler's switch count (the host's clock samples map it to time). */
+export function __weft_switches(): f64 {
+  return <f64>switchTotal();
 }
 
 /** Number of fibers that have not ended. */

@@ -17,7 +17,7 @@
 export { Fiber, FiberState, Failure, FailureKind } from "./fiber";
 export { spawn, spawnWith, yieldNow, currentFiber, park, ready } from "./scheduler";
 export { Outcome } from "./fiber";
-export { outcome } from "./scheduler";
+export { outcome, dump, schedulerStats, SchedulerStats } from "./scheduler";
 export { Channel } from "./sync/channel";
 export { Mutex } from "./sync/mutex";
 export { WaitGroup } from "./sync/waitgroup";

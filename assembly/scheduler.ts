@@ -532,7 +532,7 @@ function save(f: usize, sp: usize): void {
     savedBytes += need - cap;
     Rec.setSaved(f, block);
   }
-  Saved.fill(block, sp, sliceBytes);
+  Saved.fill(block, sp, sliceBytes, <u32>switchCount);
   // The slice's references now live only in this record, which the GC may already have
   // scanned (black): re-gray it for every white reference (write barrier, itcms.ts).
   let p = Saved.slice(block);
@@ -740,32 +740,83 @@ export function currentId(): u32 {
 }
 
 /**
- * One line per live fiber, `#3 "worker" blocked (join #5)`, oldest first; at most `limit`
- * lines (the newest are left out, a last line counts them).
+ * One line per live fiber, oldest first: `#3 "worker" blocked (chan #5 recv) in scope #2
+ * for 1234 switches`. At most `limit` lines (the newest are left out; a last line counts
+ * them). With `minAge` >= 0, only fibers blocked for at least that many switches. Ages
+ * are counted modulo 2^32 switches.
  */
-export function dumpFibers(limit: u32): string {
+export function dumpFibers(limit: u32, minAge: f64 = -1): string {
   let lines = new Array<string>();
-  // the live list is newest first: skip the newest beyond the limit
-  let p = changetype<usize>(liveHead);
   let skipped: u32 = 0;
-  while (aliveCount - skipped > limit && p != 0) {
-    p = load<usize>(p, offsetof<Fiber>("_liveNext"));
-    skipped++;
-  }
+  let now = <u32>switchCount;
+  let p = changetype<usize>(liveHead);
   while (p != 0) {
     let fiber = changetype<Fiber>(p);
+    p = fiber._liveNext;
+    let blocked = <FiberState>fiber._state == FiberState.Blocked && fiber._saved != 0;
+    let age: u32 = blocked ? now - Saved.since(fiber._saved) : 0;
+    if (minAge >= 0 && (!blocked || <f64>age < minAge)) continue;
+    if (<u32>lines.length >= limit) {
+      // the list is newest first: keep the oldest `limit`
+      lines.shift();
+      skipped++;
+    }
     let line = fiber.toString() + " " + stateName(<FiberState>fiber._state);
     if (fiber._joining != 0) line += " (join " + changetype<Fiber>(fiber._joining).toString() + ")";
     else if (fiber._waitList != 0) line += " (" + describeWait(fiber._waitList) + ")";
     if (fiber._flags & CANCELLED) line += " cancelled";
     let scope = fiber._scope;
     if (scope !== null) line += " in scope #" + scope.id.toString();
+    if (blocked) line += " for " + age.toString() + (age == 1 ? " switch" : " switches");
     lines.push(line);
-    p = fiber._liveNext;
   }
   lines.reverse(); // spawn order
   if (skipped > 0) lines.push("... and " + skipped.toString() + " more");
   return lines.join("\n");
+}
+
+/** The text of `dumpFibers` for user code: every live fiber, one line each. */
+export function dump(): string {
+  return dumpFibers(u32.MAX_VALUE);
+}
+
+/** Fibers blocked now (walks the live list). */
+export function blockedFibers(): u32 {
+  let n: u32 = 0;
+  let p = changetype<usize>(liveHead);
+  while (p != 0) {
+    if (Rec.state(p) == FiberState.Blocked) n++;
+    p = load<usize>(p, offsetof<Fiber>("_liveNext"));
+  }
+  return n;
+}
+
+/** Scheduler counters, for user code. */
+export class SchedulerStats {
+  constructor(
+    /** Fibers spawned since start, `main` included. */
+    public readonly spawned: u64,
+    /** Fibers that have not ended. */
+    public readonly alive: u32,
+    /** Fibers blocked now. */
+    public readonly blocked: u32,
+    /** Switches into a fiber so far. */
+    public readonly switches: u64,
+    /** Most fibers alive at once. */
+    public readonly peak: u32,
+    /** Fibers that failed. */
+    public readonly failed: u32,
+  ) {}
+}
+
+/** The scheduler's counters now. */
+export function schedulerStats(): SchedulerStats {
+  return new SchedulerStats(spawnedCount, aliveCount, blockedFibers(), switchCount, peakAlive, failedCount);
+}
+
+/** Switches so far. */
+export function switchTotal(): u64 {
+  return switchCount;
 }
 
 /** Fibers that have not ended. */
@@ -815,5 +866,6 @@ export function statsAddress(): usize {
   store<u32>(STATS, <u32>SCRATCH_SIZE, 32);
   store<u32>(STATS, <u32>GUARD_SIZE, 36);
   store<u32>(STATS, <u32>ShadowStack.size(), 40);
+  store<u32>(STATS, blockedFibers(), 44);
   return STATS;
 }

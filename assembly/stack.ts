@@ -43,11 +43,14 @@
 //
 // Saved block (per suspended fiber, from the allocator, sized exactly to what it holds):
 //
-//   saved ─► ┌─────────┬─────────┬────────────┬──────────┬─────────────────┬────────────────────┬────────┐
-//            │ current │ end     │ sliceBytes │ capacity │ asyncify frames │ shadow-stack slice │ CANARY │
-//            │ 4 B     │ 4 B     │ 4 B        │ 4 B      │ frameBytes      │ sliceBytes         │ 4 B    │
-//            └─────────┴─────────┴────────────┴──────────┴─────────────────┴────────────────────┴────────┘
-//             asyncify's header                             ▲ saved + 16      ▲ end
+//   saved ─► ┌─────────┬─────────┬────────────┬──────────┬───────┬─────────────────┬────────────────────┬────────┐
+//            │ current │ end     │ sliceBytes │ capacity │ since │ asyncify frames │ shadow-stack slice │ CANARY │
+//            │ 4 B     │ 4 B     │ 4 B        │ 4 B      │ 4 B   │ frameBytes      │ sliceBytes         │ 4 B    │
+//            └─────────┴─────────┴────────────┴──────────┴───────┴─────────────────┴────────────────────┴────────┘
+//             asyncify's header                                   ▲ saved + 20      ▲ end
+//
+// `since` is the scheduler's switch count when the fiber last suspended: dumps turn it into
+// how long a blocked fiber has waited (the host maps switch counts to time).
 //
 // `current == end == top of the frames` while suspended: ready for `start_rewind`, which
 // pops frames from the top down (the outermost frame was saved last). Frames are position
@@ -90,9 +93,9 @@
 /** Bytes of asyncify's data header `{ current, end }` (scratch area). */
 // @ts-ignore: decorator
 @inline const ASYNCIFY_HEADER: usize = 8;
-/** Bytes of a saved block's header: asyncify's, then `sliceBytes` and `capacity`. */
+/** Bytes of a saved block's header: asyncify's, then `sliceBytes`, `capacity`, `since`. */
 // @ts-ignore: decorator
-@inline export const SAVED_HEADER: usize = 16;
+@inline export const SAVED_HEADER: usize = 20;
 
 // Static storage: low guard + header + frame area + high guard.
 // @ts-ignore: decorator
@@ -214,6 +217,12 @@ export namespace Saved {
     store<u32>(block, 0, 8);
   }
 
+  /** Switch count when the block was last filled (the fiber suspended). */
+  // @ts-ignore: decorator
+  @inline export function since(block: usize): u32 {
+    return load<u32>(block, 16);
+  }
+
   /** Address of the shadow-stack slice held by a block (the end of its frames). */
   // @ts-ignore: decorator
   @inline export function slice(block: usize): usize {
@@ -233,7 +242,8 @@ export namespace Saved {
    * (which must have room, see `sizeFor`) and arms it for a rewind.
    */
   // @ts-ignore: decorator
-  @inline export function fill(block: usize, sp: usize, sliceBytes: usize): void {
+  @inline export function fill(block: usize, sp: usize, sliceBytes: usize, since: u32): void {
+    store<u32>(block, since, 16);
     let frameBytes = Scratch.usedBytes();
     let top = block + SAVED_HEADER + frameBytes;
     copyWords(block + SAVED_HEADER, Scratch.frames(), frameBytes);

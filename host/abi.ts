@@ -18,6 +18,7 @@ export const REQUIRED_EXPORTS = [
   "__weft_alive",
   "__weft_stats",
   "__weft_take_failure",
+  "__weft_switches",
 ] as const;
 
 /** The exports as the host calls them. */
@@ -33,7 +34,8 @@ export interface WeftExports {
   __weft_fail(kind: number, message: number, file: number, line: number, column: number): number;
   __weft_main_failure(): number;
   __weft_current(): number;
-  __weft_dump(limit: number): number;
+  __weft_dump(limit: number, minAge: number): number;
+  __weft_switches(): number;
   __weft_alive(): number;
   __weft_stats(): number;
   __weft_take_failure(): number;
@@ -73,6 +75,8 @@ export interface Stats {
   peakAlive: number;
   /** Fibers that failed. */
   failed: number;
+  /** Fibers blocked now. */
+  blocked: number;
   /** Bytes of saved blocks held by suspended fibers. */
   savedBytes: number;
   /** Size of the asyncify scratch area. */
@@ -94,6 +98,7 @@ export function readStats(exports: WeftExports): Stats {
     alive: view.getUint32(at + 16, true),
     peakAlive: view.getUint32(at + 20, true),
     failed: view.getUint32(at + 24, true),
+    blocked: view.getUint32(at + 44, true),
     savedBytes: view.getUint32(at + 28, true),
     scratchSize: view.getUint32(at + 32, true),
     guardSize: view.getUint32(at + 36, true),

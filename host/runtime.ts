@@ -41,6 +41,13 @@ export interface RuntimeOptions {
   /** Name of the program in messages (a file name). */
   name?: string;
   /**
+   * Report fibers blocked for at least this many milliseconds while the program runs
+   * (leak detection; checked between scheduler slices, each fiber reported once).
+   */
+  leakAfterMs?: number;
+  /** Called for each such fiber with its dump line. Default: a line on stderr. */
+  onLeak?: (line: string, blockedMs: number) => void;
+  /**
    * Extra imports for the program's own `@external` functions, by module name. weft's
    * modules (`env`, `rtrace`) cannot be replaced.
    */
@@ -109,12 +116,20 @@ export class WeftProgram {
   private readonly failures: FiberFailure[] = [];
   private pendingAbort: AbortUnwind | null = null;
   private started = false;
+  /** (switch count, ms) at each return from the scheduler: maps switch ages to time. */
+  private readonly clock: { switches: number; ms: number }[] = [];
+  private readonly leakAfterMs: number | undefined;
+  private readonly onLeak: (line: string, blockedMs: number) => void;
+  private readonly leaksReported = new Set<string>();
+  private lastLeakCheck = 0;
 
   private constructor(instance: WebAssembly.Instance, rtrace: Rtrace | null, options: RuntimeOptions) {
     this.exports = instance.exports as unknown as WeftExports;
     this.rtrace = rtrace;
     this.stdout = options.stdout ?? ((line) => console.log(line));
     this.stderr = options.stderr ?? ((line) => console.error(line));
+    this.leakAfterMs = options.leakAfterMs;
+    this.onLeak = options.onLeak ?? ((line, ms) => this.stderr(`weft: fiber blocked for ${Math.round(ms)} ms, leaked? ${line}`));
     this.onFailure =
       options.onFailure ??
       ((f) =>
@@ -172,6 +187,7 @@ export class WeftProgram {
       let status: number = -1;
       const ok = this.guard(() => (status = x.__weft_run(RUN_BUDGET)));
       this.reportFailures();
+      this.tick();
       if (!ok) {
         exitCode = 3;
         break;
@@ -196,10 +212,63 @@ export class WeftProgram {
     return { exitCode, mainFailure, aliveAtEnd, leftAlive, failures: this.failures, stats: this.stats() };
   }
 
-  /** One line per fiber that has not ended, oldest first, at most `limit` lines. */
+  /**
+   * One line per fiber that has not ended, oldest first, at most `limit` lines:
+   * `#3 "worker" blocked (chan #5 recv) in scope #2 for 1234 switches`.
+   */
   dump(limit = DUMP_LIMIT): string[] {
-    const text = readString(this.exports.memory, this.exports.__weft_dump(limit)) ?? "";
+    return this.dumpLines(limit, -1);
+  }
+
+  /** How long ago, in ms, the scheduler was `switchesAgo` switches back (from the clock samples). */
+  msAgo(switchesAgo: number): number {
+    const now = performance.now();
+    const at = this.exports.__weft_switches() - switchesAgo;
+    // the latest sample at or before that switch: the fiber blocked after it
+    let lo = 0;
+    let hi = this.clock.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.clock[mid].switches <= at) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found < 0 ? now - (this.clock[0]?.ms ?? now) : now - this.clock[found].ms;
+  }
+
+  private dumpLines(limit: number, minAge: number): string[] {
+    const text = readString(this.exports.memory, this.exports.__weft_dump(limit, minAge)) ?? "";
     return text ? text.split("\n") : [];
+  }
+
+  /** Samples the clock and, if asked, reports fibers blocked too long. */
+  private tick(): void {
+    const ms = performance.now();
+    const switches = this.exports.__weft_switches();
+    const last = this.clock[this.clock.length - 1];
+    if (!last || last.switches !== switches) this.clock.push({ switches, ms });
+    const threshold = this.leakAfterMs;
+    if (threshold === undefined || ms - this.lastLeakCheck < threshold / 2) return;
+    this.lastLeakCheck = ms;
+    // the switch count `threshold` ms ago: fibers blocked since before it are reported
+    const cutoff = ms - threshold;
+    let before = -1;
+    for (let i = this.clock.length - 1; i >= 0; i--) {
+      if (this.clock[i].ms <= cutoff) {
+        before = this.clock[i].switches;
+        break;
+      }
+    }
+    if (before < 0) return;
+    for (const line of this.dumpLines(DUMP_LIMIT, switches - before)) {
+      const id = /^#\d+/.exec(line)?.[0] ?? line;
+      if (this.leaksReported.has(id)) continue;
+      this.leaksReported.add(id);
+      const age = Number(/for (\d+) switch(?:es)?$/.exec(line)?.[1] ?? 0);
+      this.onLeak(line, this.msAgo(age));
+    }
   }
 
   stats(): Stats {

@@ -25,6 +25,6 @@ describe("Scope", () => {
     ]);
     expect(r.failures.map((f) => [f.fiberName, f.message])).toEqual([["failing", "member gives up"]]);
     // only the fiber outside every scope is left
-    expect(r.leftAlive).toEqual(['#6 "lonely" blocked']);
+    expect(r.leftAlive).toEqual(['#6 "lonely" blocked for 25 switches']);
   });
 });

@@ -56,16 +56,16 @@ describe("deadlock", () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toEqual([
       "deadlock: all 3 fibers are asleep",
-      '  #1 "main" blocked (join #2 "ab")',
-      '  #2 "ab" blocked (mutex #2)',
-      '  #3 "ba" blocked (mutex #1)',
+      '  #1 "main" blocked (join #2 "ab") for 4 switches',
+      '  #2 "ab" blocked (mutex #2) for 1 switch',
+      '  #3 "ba" blocked (mutex #1) for 0 switches',
     ]);
   });
 
   it("reports fibers all blocked on channels", async () => {
     const r = await buildAndRun("allblocked");
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toEqual(["deadlock: all 2 fibers are asleep", '  #1 "main" blocked (chan #2 send)', '  #2 "listener" blocked (chan #1 recv)']);
+    expect(r.stderr).toEqual(["deadlock: all 2 fibers are asleep", '  #1 "main" blocked (chan #2 send) for 1 switch', '  #2 "listener" blocked (chan #1 recv) for 0 switches']);
   });
 });
 
@@ -106,6 +106,6 @@ describe("select", () => {
   it("names every case of a select in a deadlock dump", async () => {
     const r = await buildAndRun("selectdeadlock");
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toEqual(["deadlock: all 1 fiber is asleep", '  #1 "main" blocked (select: chan #1 recv, chan #2 send)']);
+    expect(r.stderr).toEqual(["deadlock: all 1 fiber is asleep", '  #1 "main" blocked (select: chan #1 recv, chan #2 send) for 0 switches']);
   });
 });
