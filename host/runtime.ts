@@ -177,30 +177,65 @@ export class WeftProgram {
 
   /** Runs `main` to completion (or to deadlock); fibers that fail are isolated. */
   run(): RunResult {
+    this.begin();
+    while (this.slice()) {}
+    return this.end();
+  }
+
+  /**
+   * Runs like `run()`, but returns to the event loop every `sliceMs` milliseconds of
+   * scheduler time, so that the host's timers and signal handlers (the Node wing's SIGQUIT
+   * dump) get their turn while fibers run.
+   */
+  async runAsync(sliceMs = 10): Promise<RunResult> {
+    this.begin();
+    for (;;) {
+      const until = performance.now() + sliceMs;
+      let more = true;
+      while ((more = this.slice()) && performance.now() < until) {}
+      if (!more) break;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return this.end();
+  }
+
+  private exitCode = 0;
+
+  private begin(): void {
     if (this.started) throw new Error("a weft program runs once; load it again to rerun");
     this.started = true;
     const x = this.exports;
-    let exitCode = 0;
     // top-level code first (module initializers), then `main` as fiber #1
-    if (!this.guard(() => x._start()) || !this.guard(() => x.__weft_start())) exitCode = 3;
-    while (exitCode === 0) {
-      let status: number = -1;
-      const ok = this.guard(() => (status = x.__weft_run(RUN_BUDGET)));
-      this.reportFailures();
-      this.tick();
-      if (!ok) {
-        exitCode = 3;
-        break;
-      }
-      if (status === RunStatus.MainEnded) break;
-      if (status === RunStatus.Idle) {
-        const alive = x.__weft_alive();
-        this.stderr(`deadlock: all ${alive} fiber${alive === 1 ? " is" : "s are"} asleep`);
-        for (const line of this.dump()) this.stderr(`  ${line}`);
-        exitCode = 2;
-      }
-      // Budget, or -1 (a fiber failed): the scheduler resumes with the others
+    if (!this.guard(() => x._start()) || !this.guard(() => x.__weft_start())) this.exitCode = 3;
+  }
+
+  /** One scheduler slice (RUN_BUDGET switches at most); false once the program is over. */
+  private slice(): boolean {
+    if (this.exitCode !== 0) return false;
+    const x = this.exports;
+    let status: number = -1;
+    const ok = this.guard(() => (status = x.__weft_run(RUN_BUDGET)));
+    this.reportFailures();
+    this.tick();
+    if (!ok) {
+      this.exitCode = 3;
+      return false;
     }
+    if (status === RunStatus.MainEnded) return false;
+    if (status === RunStatus.Idle) {
+      const alive = x.__weft_alive();
+      this.stderr(`deadlock: all ${alive} fiber${alive === 1 ? " is" : "s are"} asleep`);
+      for (const line of this.dump()) this.stderr(`  ${line}`);
+      this.exitCode = 2;
+      return false;
+    }
+    // Budget, or -1 (a fiber failed): the scheduler resumes with the others
+    return true;
+  }
+
+  private end(): RunResult {
+    const x = this.exports;
+    let exitCode = this.exitCode;
     const mainFailure = readString(x.memory, x.__weft_main_failure());
     if (mainFailure !== null && exitCode === 0) exitCode = 1;
     const aliveAtEnd = x.__weft_alive();

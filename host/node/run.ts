@@ -41,5 +41,18 @@ export async function runFile(file: string, options: RuntimeOptions = {}): Promi
     }
     throw e;
   }
-  return program.run().exitCode;
+  // As Go does on SIGQUIT: dump every fiber to stderr and exit with status 2. The
+  // scheduler runs in slices so that the signal is seen while fibers run.
+  const onQuit = () => {
+    const stats = program.stats();
+    process.stderr.write(`SIGQUIT: ${stats.alive} fibers alive, ${stats.blocked} blocked, ${stats.switches} switches, ${stats.spawned} spawned, peak ${stats.peakAlive}\n`);
+    for (const line of program.dump(Number.MAX_SAFE_INTEGER)) process.stderr.write(`  ${line}\n`);
+    process.exit(2);
+  };
+  process.on("SIGQUIT", onQuit);
+  try {
+    return (await program.runAsync()).exitCode;
+  } finally {
+    process.off("SIGQUIT", onQuit);
+  }
 }

@@ -1,0 +1,66 @@
+import { describe, it, expect } from "vitest";
+import { spawn } from "node:child_process";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { buildAndRun, buildProgram, root } from "./helpers.js";
+import { WeftProgram } from "../host/runtime.js";
+import { writeFile } from "node:fs/promises";
+
+describe("leak detection", () => {
+  it("reports the classic leak: a fiber blocked on a channel nobody writes to", async () => {
+    const r = await buildAndRun("examples/leak.ts");
+    expect(r.stdout).toEqual(["main gives up waiting and returns"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toEqual(["weft: main ended with 1 fiber still alive:", '  #2 "lookup" blocked (chan #1 recv) for 1 switch']);
+  });
+
+  it("frees it when the waiter runs in a scope that is cancelled", async () => {
+    const r = await buildAndRun("examples/leakfix.ts");
+    expect(r.stdout).toEqual(["main gives up waiting", "lookup cancelled: nobody needs the answer any more", "no fiber left behind"]);
+    expect(r.stderr).toEqual([]);
+    expect(r.aliveAtEnd).toBe(0);
+  });
+
+  it("reports fibers blocked longer than a threshold while the program runs", async () => {
+    // main spins 20,000,000 yields (hundreds of ms); the waiter stays blocked all along
+    const { binary } = await buildProgram("spinner", { use: ["SPIN_LIMIT=20000000"] });
+    const leaks: string[] = [];
+    const stderr: string[] = [];
+    const program = await WeftProgram.load(binary, {
+      stdout: () => {},
+      stderr: (l) => stderr.push(l),
+      leakAfterMs: 20,
+      onLeak: (line) => leaks.push(line),
+    });
+    const result = await program.runAsync();
+    expect(result.exitCode).toBe(0);
+    // reported once while running, then once more by the end-of-program report
+    expect(leaks).toHaveLength(1);
+    expect(leaks[0]).toMatch(/^#2 "waiter" blocked \(chan #1 recv\) for \d+ switches$/);
+    expect(stderr[0]).toBe("weft: main ended with 2 fibers still alive:");
+  });
+});
+
+describe("SIGQUIT", () => {
+  it("makes `weft run` dump every fiber and exit with status 2, as Go does", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "weft-"));
+    const out = path.join(dir, "spinner.wasm");
+    await writeFile(out, (await buildProgram("spinner")).binary);
+    const child = spawn(process.execPath, [path.join(root, "bin/weft.js"), "run", out]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (stdout.includes("running")) child.kill("SIGQUIT");
+    });
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(code).toBe(2);
+    const lines = stderr.trim().split("\n");
+    expect(lines[0]).toMatch(/^SIGQUIT: 3 fibers alive, 1 blocked, \d+ switches, 3 spawned, peak 3$/);
+    expect(lines[1]).toMatch(/^  #1 "main" (ready|running)$/);
+    expect(lines[2]).toMatch(/^  #2 "waiter" blocked \(chan #1 recv\) for \d+ switch(es)?$/);
+    expect(lines[3]).toMatch(/^  #3 "spinner" (ready|running)$/);
+  });
+});
