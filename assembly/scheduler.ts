@@ -529,7 +529,7 @@ function save(f: usize, sp: usize): void {
   if (need > cap || need < (cap >> 1)) {
     if (block != 0) heap.free(block);
     block = Saved.alloc(need);
-    savedBytes += need - cap;
+    savedBytes += Saved.capacity(block) - cap;
     Rec.setSaved(f, block);
   }
   Saved.fill(block, sp, sliceBytes, <u32>switchCount);

@@ -43,11 +43,15 @@
 //
 // Saved block (per suspended fiber, from the allocator, sized exactly to what it holds):
 //
-//   saved ─► ┌─────────┬─────────┬────────────┬──────────┬───────┬─────────────────┬────────────────────┬────────┐
-//            │ current │ end     │ sliceBytes │ capacity │ since │ asyncify frames │ shadow-stack slice │ CANARY │
-//            │ 4 B     │ 4 B     │ 4 B        │ 4 B      │ 4 B   │ frameBytes      │ sliceBytes         │ 4 B    │
-//            └─────────┴─────────┴────────────┴──────────┴───────┴─────────────────┴────────────────────┴────────┘
-//             asyncify's header                                   ▲ saved + 20      ▲ end
+//   saved ─► ┌─────────┬─────────┬────────────┬───────┬─────────────────┬────────────────────┬────────┐
+//            │ current │ end     │ sliceBytes │ since │ asyncify frames │ shadow-stack slice │ CANARY │
+//            │ 4 B     │ 4 B     │ 4 B        │ 4 B   │ frameBytes      │ sliceBytes         │ 4 B    │
+//            └─────────┴─────────┴────────────┴───────┴─────────────────┴────────────────────┴────────┘
+//             asyncify's header                        ▲ saved + 16      ▲ end
+//
+// The block's capacity is not stored: it is the allocator's own size of the block (TLSF
+// keeps it in the word before the block; AssemblyScript 0.28's layout, pinned in
+// package.json).
 //
 // `since` is the scheduler's switch count when the fiber last suspended: dumps turn it into
 // how long a blocked fiber has waited (the host maps switch counts to time).
@@ -93,9 +97,9 @@
 /** Bytes of asyncify's data header `{ current, end }` (scratch area). */
 // @ts-ignore: decorator
 @inline const ASYNCIFY_HEADER: usize = 8;
-/** Bytes of a saved block's header: asyncify's, then `sliceBytes`, `capacity`, `since`. */
+/** Bytes of a saved block's header: asyncify's, then `sliceBytes` and `since`. */
 // @ts-ignore: decorator
-@inline export const SAVED_HEADER: usize = 20;
+@inline export const SAVED_HEADER: usize = 16;
 
 // Static storage: low guard + header + frame area + high guard.
 // @ts-ignore: decorator
@@ -199,10 +203,10 @@ export namespace Saved {
     return SAVED_HEADER + frameBytes + sliceBytes + 4;
   }
 
-  /** Allocated bytes of a block. */
+  /** Allocated bytes of a block: TLSF's size in the block's header word (flags masked). */
   // @ts-ignore: decorator
   @inline export function capacity(block: usize): usize {
-    return load<u32>(block, 12);
+    return load<usize>(block - 4) & ~3;
   }
 
   /** Bytes of shadow-stack slice a block holds (0 once copied back for a resume). */
@@ -220,7 +224,7 @@ export namespace Saved {
   /** Switch count when the block was last filled (the fiber suspended). */
   // @ts-ignore: decorator
   @inline export function since(block: usize): u32 {
-    return load<u32>(block, 16);
+    return load<u32>(block, 12);
   }
 
   /** Address of the shadow-stack slice held by a block (the end of its frames). */
@@ -232,9 +236,7 @@ export namespace Saved {
   /** Allocates a block of `size` bytes. */
   // @ts-ignore: decorator
   @inline export function alloc(size: usize): usize {
-    let block = heap.alloc(size);
-    store<u32>(block, <u32>size, 12);
-    return block;
+    return heap.alloc(size);
   }
 
   /**
@@ -243,7 +245,7 @@ export namespace Saved {
    */
   // @ts-ignore: decorator
   @inline export function fill(block: usize, sp: usize, sliceBytes: usize, since: u32): void {
-    store<u32>(block, since, 16);
+    store<u32>(block, since, 12);
     let frameBytes = Scratch.usedBytes();
     let top = block + SAVED_HEADER + frameBytes;
     copyWords(block + SAVED_HEADER, Scratch.frames(), frameBytes);

@@ -422,7 +422,7 @@ async function runParked(built: Built, fibers: number): Promise<Run> {
   checkRun(built, run, fibers);
   expectFields(built, output(built, run), { parked: fibers, woken: 0 });
   // the host lists the oldest fibers (then counts the rest): each listed one must be parked
-  const notBlocked = run.result.leftAlive.filter((line) => !/ blocked$/.test(line) && !/^\.\.\. and \d+ more$/.test(line));
+  const notBlocked = run.result.leftAlive.filter((line) => !/ blocked for \d+ switch(es)?$/.test(line) && !/^\.\.\. and \d+ more$/.test(line));
   check(notBlocked.length === 0, `${built.label}: fibers left alive that are not blocked: ${notBlocked.slice(0, 3).join("; ")}`);
   check(run.result.stats.spawned === fibers + 1, `${built.label}: ${run.result.stats.spawned} fibers spawned, expected ${fibers + 1}`);
   return run;
