@@ -35,14 +35,15 @@
 //
 // Misuse: waiting without holding the mutex fails the calling fiber.
 //
-// Cancellation (designed for; scopes cannot cancel yet, so it is untested): a canceller
-// takes the fiber off whichever list it is on (the Cond's, or the mutex's after a signal)
-// and wakes it with Cancelled. `wait()` then locks the mutex again, waiting for it as a
-// locker would, *before* it returns Cancelled: the caller always holds the mutex when
-// `wait()` returns, whatever the outcome, so its unlock stays balanced. A signal that
-// reached a fiber cancelled before it got the mutex is consumed by it.
+// Cancellation (Scope, scope.ts): the caller always holds the mutex when `wait()` returns,
+// whatever the outcome, so its unlock stays balanced. A fiber cancelled while it waits is
+// taken off whichever list it is on (the Cond's, or the mutex's after a signal) and woken
+// with Cancelled; `wait()` then locks the mutex again, queueing at the tail of its lockers
+// (not cancellably: it must get it), *before* it returns Cancelled. A signal that reached a
+// fiber cancelled before it got the mutex is consumed by it. A fiber already cancelled when
+// it calls `wait()` gets Cancelled at once, without the mutex ever being released.
 
-import { Outcome, Rec } from "../fiber";
+import { Fiber, Outcome, Rec, CANCELLED } from "../fiber";
 import { block, wakeOne, currentAddress } from "../scheduler";
 import { WaitList, WaitKind, Waiters, newObjectId } from "./waitlist";
 import { Mutex } from "./mutex";
@@ -120,6 +121,7 @@ export class Cond {
     let m = mutexOf(c);
     let me = currentAddress();
     if (me == 0 || ownerOf(m) != me) notHeld(c, me);
+    if (load<u8>(me, offsetof<Fiber>("_flags")) & CANCELLED) return Outcome.Cancelled;
     // unlock, as Mutex.unlock does: the first locker becomes the owner
     setOwner(m, wakeOne(lockersOf(m), Outcome.Ok));
     // a signal makes us the owner of the mutex before it (or the unlock after it) wakes us

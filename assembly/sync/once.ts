@@ -30,10 +30,11 @@
 // `blocked (once #4)`, after the report of the runner's failure. Checking costs one load of
 // the runner's state, and only in calls made while `fn` runs.
 //
-// Cancellation (designed for; scopes cannot cancel yet, so it is untested): a waiter that a
-// canceller takes off the list and wakes with Cancelled returns Cancelled at once; `fn` may
-// not have run yet. The runner is not interrupted: `fn`'s own blocking operations return
-// Cancelled, and once `fn` returns the Once is done, whatever `fn` managed to do.
+// Cancellation (Scope, scope.ts): a waiter that is cancelled (or already was) returns
+// Cancelled at once; `fn` may not have finished, and the Once still runs it to the end in
+// its runner. The runner is not interrupted: `fn`'s own blocking operations return
+// Cancelled if the runner is cancelled, and once `fn` returns the Once is done, whatever
+// `fn` managed to do; a cancelled fiber that is the first caller still runs `fn`.
 
 import { Fiber, Outcome } from "../fiber";
 import { block, wakeAll, currentAddress } from "../scheduler";

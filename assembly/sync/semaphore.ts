@@ -25,12 +25,13 @@
 // larger than the capacity (it could never be served), a release of more permits than are
 // out (the count would go above the capacity).
 //
-// Cancellation (designed for; scopes cannot cancel yet, so it is untested): permits are
-// only ever assigned by `release()` together with the wake-up (outcome Ok). A waiter that a
-// canceller takes off the list and wakes with Cancelled was granted nothing, and `acquire`
-// returns Cancelled holding nothing. Since it may have been the head whose large request
-// held back smaller ones behind it, it hands out what is free to the new head before it
-// returns (`grant`).
+// Cancellation (Scope, scope.ts): permits are only ever assigned by `release()` together
+// with the wake-up (outcome Ok), never assumed by the woken fiber. A waiter that a canceller
+// takes off the list and wakes with Cancelled was granted nothing, and `acquire` returns
+// Cancelled holding nothing. Since it may have been the head whose large request held back
+// smaller ones behind it, it hands what is free to the new head before it returns
+// (`grant`). A fiber already cancelled still acquires permits that are free (no waiting
+// needed); if it would have to wait, it gets Cancelled at once.
 //
 // A waiter's request travels in its record's value slot (`Fiber._arg`, as a channel's value
 // does): a blocked fiber is on one list only, and the slot is free while it waits.
