@@ -422,16 +422,7 @@ export function cancelFiber(fiber: Fiber): void {
   if (fiber.ended || (fiber._flags & CANCELLED)) return;
   fiber._flags |= CANCELLED;
   if (<FiberState>fiber._state != FiberState.Blocked) return;
-  let target = fiber._joining;
-  if (target != 0) {
-    removeWaiter(target, f);
-    fiber._joining = 0;
-  }
-  let list = fiber._waitList;
-  if (list != 0) {
-    leaveWaitList(f, list);
-    fiber._waitList = 0;
-  }
+  detachWaiting(fiber);
   fiber._outcome = <u8>Outcome.Cancelled;
   enqueue(f);
 }
@@ -449,6 +440,21 @@ export function eachLiveFiber(fn: (fiber: Fiber) => void): void {
 /** Makes the next spawn a member of `scope` (Scope.spawn). */
 export function spawnInto(scope: Scope): void {
   spawnScope = scope;
+}
+
+/** Takes a blocked fiber off whatever it waits on: a join list, a wait list or a select. */
+function detachWaiting(fiber: Fiber): void {
+  let f = changetype<usize>(fiber);
+  let target = fiber._joining;
+  if (target != 0) {
+    removeWaiter(target, f);
+    fiber._joining = 0;
+  }
+  let list = fiber._waitList;
+  if (list != 0) {
+    leaveWaitList(f, list);
+    fiber._waitList = 0;
+  }
 }
 
 /** What a fiber's `_waitList` value designates: a list, or a select (tagged). */
@@ -702,16 +708,7 @@ function failFiber(f: usize, kind: FailureKind, message: string, file: string | 
   unreported.push(failure);
   // a fiber that failed while suspending may already be queued or waiting
   if (<FiberState>fiber._state == FiberState.Ready) unqueue(f);
-  let target = fiber._joining;
-  if (target != 0) {
-    removeWaiter(target, f);
-    fiber._joining = 0;
-  }
-  let list = fiber._waitList;
-  if (list != 0) {
-    leaveWaitList(f, list);
-    fiber._waitList = 0;
-  }
+  detachWaiting(fiber);
   ++failedCount;
   current = 0;
   finish(f, FiberState.Failed);
