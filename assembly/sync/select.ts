@@ -30,7 +30,7 @@
 // Timeouts: `wait(timeoutMs)` is designed in (select returns SELECT_TIMED_OUT) but only a
 // zero timeout, which is `poll()`, works until the runtime has timers.
 
-import { Outcome } from "../fiber";
+import { Outcome, Rec } from "../fiber";
 import { currentAddress, blockSelect } from "../scheduler";
 import { WaitNode, SelectState, Waiters, NODE_TAG } from "./waitlist";
 import { Channel, sendersOf, receiversOf, isClosed, offer, take, takeSlot, toBits, fromBits, zero, sendOnClosed } from "./channel";
@@ -101,8 +101,9 @@ export class RecvCase<T> extends SelectCase {
   }
 
   finish(me: usize, outcome: Outcome): void {
-    this.value = fromBits<T>(takeSlot(me));
+    let bits = takeSlot(me);
     this.ok = outcome == Outcome.Ok;
+    this.value = this.ok ? fromBits<T>(bits) : zero<T>();
   }
 }
 
@@ -205,6 +206,8 @@ export class Select extends SelectState {
       return SELECT_DEFAULT;
     }
     this.fired = -1;
+    // the slot may still hold the fiber's spawn argument: a close leaves it untouched
+    if (me != 0) Rec.setArg(me, 0, false);
     let self = changetype<usize>(this);
     let nodes = this._nodes;
     for (let i = 0; i < n; i++) {
