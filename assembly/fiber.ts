@@ -201,43 +201,46 @@ export namespace Rec {
 
 /** A fiber: a function running on its own saved stack, switched by the scheduler. */
 export class Fiber {
+  // No field initializers: the allocator hands out zeroed memory, which is every field's
+  // starting value (state Ready = 0, kind NoArg = 0, null links), and an initializer of a
+  // managed field would cost a write-barrier call on every spawn.
   /**
    * @internal argument bits for `spawnWith` until the fiber first runs; afterwards the
    * value slot of a channel operation it is blocked in (sync/channel.ts). The GC visits it
    * while `_flags & SLOT_IS_REF`.
    */
-  _arg: u64 = 0;
+  _arg: u64;
   /** Unique, increasing from 1 (`main`) in spawn order. */
   readonly id: u32;
   /** @internal table index of the entry function. */
-  _fn: u32 = 0;
+  _fn: u32;
   /** @internal current state; read it through `state`. */
-  _state: u8 = <u8>FiberState.Ready;
+  _state: u8;
   /** @internal how `fn` is called. */
-  _kind: u8 = <u8>EntryKind.NoArg;
+  _kind: u8;
   /** @internal outcome of the last blocking operation (Outcome). */
-  _outcome: u8 = 0;
+  _outcome: u8;
   /** @internal SLOT_IS_REF, CANCELLED. */
-  _flags: u8 = 0;
+  _flags: u8;
   /** @internal optional name. */
-  _name: string | null = null;
+  _name: string | null;
   /** @internal run-queue or wait-list link (address of the next fiber, or 0). */
-  _next: usize = 0;
+  _next: usize;
   /** @internal live-list links. */
-  _liveNext: usize = 0;
-  _livePrev: usize = 0;
+  _liveNext: usize;
+  _livePrev: usize;
   /** @internal saved block once suspended (stack.ts), or 0. */
-  _saved: usize = 0;
+  _saved: usize;
   /** @internal first fiber blocked in `join()` on this one (linked through their `_next`). */
-  _waiters: usize = 0;
+  _waiters: usize;
   /** @internal the fiber this one is blocked joining, or 0. */
-  _joining: usize = 0;
+  _joining: usize;
   /** @internal set when the fiber failed. */
-  _failure: Failure | null = null;
+  _failure: Failure | null;
   /** @internal the WaitList (sync/waitlist.ts) this fiber is blocked on, or 0. */
-  _waitList: usize = 0;
+  _waitList: usize;
   /** @internal the scope the fiber belongs to (scope.ts), or null. */
-  _scope: Scope | null = null;
+  _scope: Scope | null;
 
   /** @internal use `spawn` or `spawnWith`. */
   constructor(id: u32, name: string | null) {

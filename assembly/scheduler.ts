@@ -160,6 +160,14 @@ function liveRemove(f: usize): void {
 
 // ─── spawning ───────────────────────────────────────────────────────────────────────────
 
+/** Makes a new fiber a member of the scope at `scope`. */
+function joinScope(fiber: Fiber, scope: usize): void {
+  let s = changetype<Scope>(scope);
+  fiber._scope = s;
+  s._alive++;
+  if (s._cancelled) fiber._flags |= CANCELLED;
+}
+
 /** Scope for the next spawn (set by Scope.spawn), else the spawner's own scope. */
 let spawnScope: Scope | null = null;
 
@@ -169,14 +177,11 @@ function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
   fiber._kind = kind;
   fiber._fn = fn;
   fiber._arg = arg;
-  let scope = spawnScope;
-  spawnScope = null;
-  if (scope === null && current != 0) scope = changetype<Fiber>(current)._scope;
-  if (scope !== null) {
-    fiber._scope = scope;
-    scope._alive++;
-    if (scope._cancelled) fiber._flags |= CANCELLED;
-  }
+  // raw addresses: a managed temporary here would give every spawn a shadow-stack frame
+  let scope = changetype<usize>(spawnScope);
+  if (scope != 0) spawnScope = null;
+  else if (current != 0) scope = load<usize>(current, offsetof<Fiber>("_scope"));
+  if (scope != 0) joinScope(fiber, scope);
   liveAdd(fiber);
   ++spawnedCount;
   enqueue(changetype<usize>(fiber));
@@ -427,12 +432,16 @@ export function cancelFiber(fiber: Fiber): void {
   enqueue(f);
 }
 
-/** Visits every live fiber (oldest last): `fn(fiber)` for each. */
-export function eachLiveFiber(fn: (fiber: Fiber) => void): void {
+/**
+ * Cancels every live fiber that is a member of the scope at `scope`. A plain loop over
+ * the live list, not a callback: an indirect call here would make asyncify instrument
+ * every function on the way (`finish` included, on every fiber exit).
+ */
+export function cancelMembers(scope: usize): void {
   let p = changetype<usize>(liveHead);
   while (p != 0) {
     let next = load<usize>(p, offsetof<Fiber>("_liveNext"));
-    fn(changetype<Fiber>(p));
+    if (load<usize>(p, offsetof<Fiber>("_scope")) == scope) cancelFiber(changetype<Fiber>(p));
     p = next;
   }
 }
@@ -510,8 +519,8 @@ function finish(f: usize, state: FiberState): void {
   }
   liveRemove(f);
   if (f == changetype<usize>(mainFiber)) mainEnded = true;
-  let scope = changetype<Fiber>(f)._scope;
-  if (scope !== null) memberEnded(scope, changetype<Fiber>(f));
+  let scope = load<usize>(f, offsetof<Fiber>("_scope"));
+  if (scope != 0) memberEnded(scope, f);
   // wake joiners in join order
   let w = Rec.waiters(f);
   Rec.setWaiters(f, 0);
@@ -747,6 +756,13 @@ export function dumpFibers(limit: u32, minAge: f64 = -1): string {
   let skipped: u32 = 0;
   let now = <u32>switchCount;
   let p = changetype<usize>(liveHead);
+  if (minAge < 0) {
+    // unfiltered: skip the newest beyond the limit without building their lines
+    while (aliveCount - skipped > limit && p != 0) {
+      p = load<usize>(p, offsetof<Fiber>("_liveNext"));
+      skipped++;
+    }
+  }
   while (p != 0) {
     let fiber = changetype<Fiber>(p);
     p = fiber._liveNext;

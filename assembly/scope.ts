@@ -23,10 +23,8 @@
 // with it): leaving a scope never leaves fibers behind.
 
 import { Fiber, Failure, Outcome } from "./fiber";
-import { spawn, spawnWith, spawnInto, cancelFiber, eachLiveFiber, block, wakeAll, currentFiber, currentAddress, misuseOf } from "./scheduler";
+import { spawn, spawnWith, spawnInto, cancelMembers, block, wakeAll, currentFiber, currentAddress, misuseOf } from "./scheduler";
 import { WaitList, WaitKind, newObjectId } from "./sync/waitlist";
-
-let cancelling: Scope | null = null;
 
 export class Scope {
   /** Shown in dumps as `scope #id`. */
@@ -107,12 +105,7 @@ export class Scope {
   cancel(): void {
     if (this._cancelled) return;
     this._cancelled = true;
-    let previous = cancelling;
-    cancelling = this;
-    eachLiveFiber((fiber: Fiber): void => {
-      if (fiber._scope === cancelling) cancelFiber(fiber);
-    });
-    cancelling = previous;
+    cancelMembers(changetype<usize>(this));
     let children = this._children;
     for (let i = 0; i < children.length; i++) unchecked(children[i]).cancel();
   }
@@ -128,13 +121,22 @@ export class Scope {
   }
 }
 
-/** Called by the scheduler when a member ended (done or failed). */
-export function memberEnded(scope: Scope, fiber: Fiber): void {
-  scope._alive--;
-  let failure = fiber._failure;
-  if (failure !== null && scope._first === null) {
-    scope._first = failure;
-    scope.cancel(); // a failing member cancels its siblings
-  }
-  if (scope._alive == 0) wakeAll(changetype<usize>(scope._waiters), Outcome.Ok);
+/**
+ * Called by the scheduler when a member ended (done or failed). Raw addresses and the
+ * failure path out of line: this runs inside the trampoline on every member's exit, and a
+ * managed temporary would give it a shadow-stack frame.
+ */
+export function memberEnded(scope: usize, fiber: usize): void {
+  let alive = load<i32>(scope, offsetof<Scope>("_alive")) - 1;
+  store<i32>(scope, alive, offsetof<Scope>("_alive"));
+  let failure = load<usize>(fiber, offsetof<Fiber>("_failure"));
+  if (failure != 0 && load<usize>(scope, offsetof<Scope>("_first")) == 0) firstFailure(scope, failure);
+  if (alive == 0) wakeAll(load<usize>(scope, offsetof<Scope>("_waiters")), Outcome.Ok);
+}
+
+/** A member failed first: the scope records it and cancels the other members. */
+function firstFailure(scope: usize, failure: usize): void {
+  let s = changetype<Scope>(scope);
+  s._first = changetype<Failure>(failure);
+  s.cancel();
 }

@@ -80,6 +80,12 @@ const ABI_ENTRY = "__weft_abi_entry__.ts";
 export const SUSPEND_PRIMITIVES = ["~lib/weft/scheduler/yieldNow", "~lib/weft/scheduler/park"];
 /** Functions that run the trampoline: they start rewinds and stop unwinds. */
 export const TRAMPOLINES = ["~lib/weft/scheduler/run"];
+/**
+ * Runtime functions on the switch and exit paths that must never reach a suspend
+ * primitive or an indirect call: instrumented, they would slow every switch or exit (and
+ * could not unwind anyway). Checked when they survive as functions.
+ */
+export const MUST_STAY_PLAIN = ["~lib/weft/scheduler/finish", "~lib/weft/scheduler/save", "~lib/weft/scheduler/failFiber", "~lib/weft/scope/memberEnded"];
 
 // AssemblyScript's default feature set; the optimizer must not use others.
 const FEATURES =
@@ -119,7 +125,7 @@ async function buildModule(entry: string, options: BuildOptions, guardSize: numb
     binaryen.clearPassArguments();
     bindStateIntrinsic(module, stateIntrinsic);
 
-    const report: ModuleReport = analyze(module, SUSPEND_PRIMITIVES, TRAMPOLINES);
+    const report: ModuleReport = analyze(module, SUSPEND_PRIMITIVES, TRAMPOLINES, MUST_STAY_PLAIN);
     removeAsyncifyExports(module);
     if (options.optimize !== false) {
       binaryen.setOptimizeLevel(3);

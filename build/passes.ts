@@ -8,6 +8,8 @@
 //                 inlined into a caller makes that caller call it, and the caller is then
 //                 silently left uninstrumented;
 //               - every function that calls a primitive was instrumented;
+//               - the runtime's own switch and exit paths were not (an indirect call
+//                 there once instrumented `finish`, slowing every fiber's exit);
 //             It also measures the largest frame an unwind can write (reported by
 //             `weft build --verbose`: what each level of recursion costs in scratch).
 //
@@ -140,7 +142,7 @@ function frameBytes(header: string): number {
 }
 
 /** Reports instrumentation and enforces the switch's rules; throws BuildError on a violation. */
-export function analyze(module: binaryen.Module, primitives: string[], trampolines: string[]): ModuleReport {
+export function analyze(module: binaryen.Module, primitives: string[], trampolines: string[], mustStayPlain: string[] = []): ModuleReport {
   const fns = functionsOf(module);
   const isAsyncifyRuntime = (name: string) => name.startsWith("asyncify_");
   const instrumented = new Set<string>();
@@ -164,6 +166,11 @@ export function analyze(module: binaryen.Module, primitives: string[], trampolin
       if (calls(fn.body, primitive) && !instrumented.has(fn.name) && !primitives.includes(fn.name)) {
         problems.push(`${fn.name} calls ${primitive.split("/").pop()} but was not instrumented by asyncify`);
       }
+    }
+  }
+  for (const name of mustStayPlain) {
+    if (instrumented.has(name)) {
+      problems.push(`${name} was instrumented: the runtime's switch and exit paths must not reach a suspend primitive or an indirect call`);
     }
   }
   if (problems.length) {
