@@ -165,7 +165,7 @@ function joinScope(fiber: Fiber, scope: usize): void {
   let s = changetype<Scope>(scope);
   fiber._scope = s;
   s._alive++;
-  if (s._cancelled) fiber._flags |= CANCELLED;
+  if (s.cancelled) fiber._flags |= CANCELLED;
 }
 
 /** Scope for the next spawn (set by Scope.spawn), else the spawner's own scope. */

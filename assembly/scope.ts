@@ -51,14 +51,29 @@ export class Scope {
     let parent: Scope | null = me != 0 ? changetype<Fiber>(me)._scope : null;
     this.parent = parent;
     if (parent !== null) {
-      parent._children.push(this);
-      if (parent._cancelled) this._cancelled = true;
+      // forget child scopes with no members left, so that a long-lived scope does not
+      // grow without bound; a member spawned into a forgotten one later still sees an
+      // ancestor's cancellation (joinScope in scheduler.ts walks the parents)
+      let children = parent._children;
+      let kept = 0;
+      for (let i = 0, n = children.length; i < n; i++) {
+        let child = unchecked(children[i]);
+        if (child._alive > 0) unchecked((children[kept++] = child));
+      }
+      children.length = kept;
+      children.push(this);
+      if (parent.cancelled) this._cancelled = true;
     }
   }
 
   /** True once cancelled (directly, through a parent, or by a member's failure). */
   get cancelled(): bool {
-    return this._cancelled;
+    let scope: Scope | null = this;
+    while (scope !== null) {
+      if (scope._cancelled) return true;
+      scope = scope.parent;
+    }
+    return false;
   }
 
   /** Members that have not ended. */
