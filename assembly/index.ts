@@ -14,15 +14,18 @@
 // A program exports `main`; it runs as fiber #1 and the program ends when it returns.
 // Build with `weft build app.ts -o app.wasm`, run with `weft run app.wasm`.
 
-export { Fiber, FiberState, Failure, FailureKind } from "./fiber";
-export { spawn, spawnWith, yieldNow, currentFiber, park, ready } from "./scheduler";
-export { Outcome } from "./fiber";
-export { outcome, dump, schedulerStats, SchedulerStats } from "./scheduler";
+// fibers
+export { Fiber, FiberState, Failure, FailureKind, Outcome } from "./fiber";
+export { spawn, spawnWith, yieldNow, currentFiber, park, ready, outcome } from "./scheduler";
+// structured concurrency
+export { Scope } from "./scope";
+// communication and synchronization (one file each in sync/)
 export { Channel } from "./sync/channel";
+export { Select, SelectCase, RecvCase, SendCase, SELECT_DEFAULT, SELECT_TIMED_OUT, SELECT_CANCELLED } from "./sync/select";
 export { Mutex } from "./sync/mutex";
 export { WaitGroup } from "./sync/waitgroup";
-export { Select, SelectCase, RecvCase, SendCase, SELECT_DEFAULT, SELECT_TIMED_OUT, SELECT_CANCELLED } from "./sync/select";
-export { Scope } from "./scope";
 export { Semaphore } from "./sync/semaphore";
 export { Once } from "./sync/once";
 export { Cond } from "./sync/cond";
+// diagnostics
+export { dump, schedulerStats, SchedulerStats } from "./scheduler";
