@@ -60,7 +60,7 @@ describe("SIGQUIT", () => {
     const lines = stderr.trim().split("\n");
     expect(lines[0]).toMatch(/^SIGQUIT: 3 fibers alive, 1 blocked, \d+ switches, 3 spawned, peak 3$/);
     expect(lines[1]).toMatch(/^  #1 "main" (ready|running)$/);
-    expect(lines[2]).toMatch(/^  #2 "waiter" blocked \(chan #1 recv\) for \d+ switch(es)?$/);
+    expect(lines[2]).toMatch(/^  #2 "waiter" blocked \(chan #1 recv\) for \d+ switch(es)? \(~\d+ ms\)$/);
     expect(lines[3]).toMatch(/^  #3 "spinner" (ready|running)$/);
   });
 });

@@ -46,7 +46,11 @@ export async function runFile(file: string, options: RuntimeOptions = {}): Promi
   const onQuit = () => {
     const stats = program.stats();
     process.stderr.write(`SIGQUIT: ${stats.alive} fibers alive, ${stats.blocked} blocked, ${stats.switches} switches, ${stats.spawned} spawned, peak ${stats.peakAlive}\n`);
-    for (const line of program.dump(Number.MAX_SAFE_INTEGER)) process.stderr.write(`  ${line}\n`);
+    for (const line of program.dump(Number.MAX_SAFE_INTEGER)) {
+      // ages are counted in switches; the host's clock samples give them in time too
+      const timed = line.replace(/for (\d+) switch(?:es)?$/, (age, n) => `${age} (~${Math.round(program.msAgo(Number(n)))} ms)`);
+      process.stderr.write(`  ${timed}\n`);
+    }
     process.exit(2);
   };
   process.on("SIGQUIT", onQuit);
