@@ -366,7 +366,7 @@ export function check(script: Script, trace: Trace): string[] {
       err(`unexpected failure of fiber #${fl.fiberId} ${fl.fiberName ?? ""}: ${fl.message}`);
       continue;
     }
-    if (fl.kind !== "Abort") err(`f${m[1]} failed with kind ${fl.kind}: ${fl.message}`);
+    if (fl.kind !== "Misuse") err(`f${m[1]} failed with kind ${fl.kind}: ${fl.message}`);
     if (failureOf.has(+m[1])) err(`f${m[1]} failed twice`);
     failureOf.set(+m[1], fl.message);
   }

@@ -22,7 +22,7 @@
 // the buffer it just freed), so every value travels exactly once and in order.
 
 import { Fiber, Outcome, Rec } from "../fiber";
-import { block, wakeOne, wakeAll, currentAddress } from "../scheduler";
+import { block, wakeOne, wakeAll, currentAddress, misuseOf } from "../scheduler";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 /** The bits of a value of any type, as they travel through a fiber's slot. */
@@ -203,7 +203,7 @@ export class Channel<T> {
 
   /** A channel holding up to `capacity` values; 0 (the default) makes it unbuffered. */
   constructor(capacity: i32 = 0) {
-    if (capacity < 0) abort("channel capacity must not be negative, got " + capacity.toString());
+    if (capacity < 0) misuseOf("channel capacity must not be negative, got " + capacity.toString());
     let id = newObjectId();
     this.id = id;
     this._buffer = capacity > 0 ? new StaticArray<T>(capacity) : null;
@@ -312,13 +312,13 @@ function channelId(ch: usize): string {
   return load<u32>(ch, offsetof<Channel<i32>>("id")).toString();
 }
 export function sendOnClosed(ch: usize): void {
-  abort("send on closed channel #" + channelId(ch));
+  misuseOf("send on closed channel #" + channelId(ch));
 }
 function closeClosed(ch: usize): void {
-  abort("close of closed channel #" + channelId(ch));
+  misuseOf("close of closed channel #" + channelId(ch));
 }
 function wouldBlockOutside(ch: usize): void {
-  abort("send on channel #" + channelId(ch) + " would block outside a fiber");
+  misuseOf("send on channel #" + channelId(ch) + " would block outside a fiber");
 }
 
 /** Slot for non-blocking receives made outside any fiber (top-level code). */

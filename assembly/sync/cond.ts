@@ -44,7 +44,7 @@
 // it calls `wait()` gets Cancelled at once, without the mutex ever being released.
 
 import { Fiber, Outcome, Rec, CANCELLED } from "../fiber";
-import { block, wakeOne, currentAddress } from "../scheduler";
+import { block, wakeOne, currentAddress, misuseOf } from "../scheduler";
 import { WaitList, WaitKind, Waiters, newObjectId } from "./waitlist";
 import { Mutex } from "./mutex";
 
@@ -166,5 +166,5 @@ function relock(m: usize, me: usize): void {
 function notHeld(c: usize, me: usize): void {
   let cond = changetype<Cond>(c);
   let where = me == 0 ? "outside a fiber" : "without holding mutex #" + cond._mutex.id.toString();
-  abort("wait on cond #" + cond.id.toString() + " " + where);
+  misuseOf("wait on cond #" + cond.id.toString() + " " + where);
 }

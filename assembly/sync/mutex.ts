@@ -10,7 +10,7 @@
 // starves. Unlocking a mutex the calling fiber does not hold fails that fiber.
 
 import { Outcome } from "../fiber";
-import { block, wakeOne, currentAddress } from "../scheduler";
+import { block, wakeOne, currentAddress, misuseOf } from "../scheduler";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 export class Mutex {
@@ -68,10 +68,10 @@ export class Mutex {
   }
 
   private badUnlock(): void {
-    abort("unlock of mutex #" + this.id.toString() + (this._owner == 0 ? ", which is not locked" : " by a fiber that does not hold it"));
+    misuseOf("unlock of mutex #" + this.id.toString() + (this._owner == 0 ? ", which is not locked" : " by a fiber that does not hold it"));
   }
 
   private outside(): void {
-    abort("mutex #" + this.id.toString() + " used outside a fiber");
+    misuseOf("mutex #" + this.id.toString() + " used outside a fiber");
   }
 }

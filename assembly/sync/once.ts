@@ -37,7 +37,7 @@
 // `fn` managed to do; a cancelled fiber that is the first caller still runs `fn`.
 
 import { Fiber, Outcome } from "../fiber";
-import { block, wakeAll, currentAddress } from "../scheduler";
+import { block, wakeAll, currentAddress, misuseOf } from "../scheduler";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 // @ts-ignore: decorator
@@ -118,7 +118,7 @@ export class Once {
   private cannotWait(): void {
     let runner = this._runner;
     if (this._state == RUNNING && changetype<usize>(runner) == currentAddress()) {
-      abort("do() on once #" + this.id.toString() + " called from its own function: it would wait for itself forever");
+      misuseOf("do() on once #" + this.id.toString() + " called from its own function: it would wait for itself forever");
     }
     if (this._state != POISONED) {
       this._state = POISONED;
@@ -132,5 +132,5 @@ export class Once {
 function poisoned(o: usize): void {
   let once = changetype<Once>(o);
   let runner = once._runner;
-  abort("once #" + once.id.toString() + " is poisoned: its function failed in fiber " + (runner !== null ? runner.toString() : "(unknown)"));
+  misuseOf("once #" + once.id.toString() + " is poisoned: its function failed in fiber " + (runner !== null ? runner.toString() : "(unknown)"));
 }

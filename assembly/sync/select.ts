@@ -31,7 +31,7 @@
 // zero timeout, which is `poll()`, works until the runtime has timers.
 
 import { Outcome, Rec } from "../fiber";
-import { currentAddress, blockSelect } from "../scheduler";
+import { currentAddress, blockSelect, misuseOf } from "../scheduler";
 import { WaitNode, SelectState, Waiters, NODE_TAG } from "./waitlist";
 import { Channel, sendersOf, receiversOf, isClosed, offer, take, takeSlot, toBits, fromBits, zero, sendOnClosed } from "./channel";
 
@@ -165,7 +165,7 @@ export class Select extends SelectState {
    */
   wait(timeoutMs: i32 = -1): i32 {
     if (timeoutMs == 0) return this.run(false);
-    if (timeoutMs > 0) abort("select timeouts need the runtime's timers, which are not there yet; use poll() or no timeout");
+    if (timeoutMs > 0) misuseOf("select timeouts need the runtime's timers, which are not there yet; use poll() or no timeout");
     return this.run(true);
   }
 
@@ -184,7 +184,7 @@ export class Select extends SelectState {
   private run(blocking: bool): i32 {
     let cases = this._cases;
     let n = cases.length;
-    if (n == 0 && blocking) abort("select with no cases would block forever");
+    if (n == 0 && blocking) misuseOf("select with no cases would block forever");
     let me = currentAddress();
     // a fresh random order each time: every ready case is equally likely to win
     let order = this._order;

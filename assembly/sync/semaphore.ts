@@ -37,7 +37,7 @@
 // does): a blocked fiber is on one list only, and the slot is free while it waits.
 
 import { Outcome, Rec } from "../fiber";
-import { block, wakeOne, currentAddress } from "../scheduler";
+import { block, wakeOne, currentAddress, misuseOf } from "../scheduler";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 // Raw access by address: the blocking path holds no managed temporaries (see mutex.ts).
@@ -95,7 +95,7 @@ export class Semaphore {
 
   /** A semaphore with `capacity` permits, all free. The capacity must be positive. */
   constructor(capacity: i64) {
-    if (capacity <= 0) abort("semaphore capacity must be positive, got " + capacity.toString());
+    if (capacity <= 0) misuseOf("semaphore capacity must be positive, got " + capacity.toString());
     let id = newObjectId();
     this.id = id;
     this._capacity = capacity;
@@ -175,15 +175,15 @@ function semaId(s: usize): string {
 }
 function badRequest(s: usize, n: i64, isTry: bool): void {
   let call = (isTry ? "tryAcquire(" : "acquire(") + n.toString() + ") on sema #" + semaId(s);
-  if (n <= 0) abort(call + ": the count must be positive");
-  abort(call + " can never succeed: its capacity is " + capacityOf(s).toString());
+  if (n <= 0) misuseOf(call + ": the count must be positive");
+  misuseOf(call + " can never succeed: its capacity is " + capacityOf(s).toString());
 }
 function badRelease(s: usize, n: i64): void {
   let call = "release(" + n.toString() + ") on sema #" + semaId(s);
-  if (n <= 0) abort(call + ": the count must be positive");
+  if (n <= 0) misuseOf(call + ": the count must be positive");
   let out = capacityOf(s) - availableOf(s);
-  abort(call + ", which has only " + out.toString() + " of its " + capacityOf(s).toString() + " permits acquired");
+  misuseOf(call + ", which has only " + out.toString() + " of its " + capacityOf(s).toString() + " permits acquired");
 }
 function wouldBlockOutside(s: usize, n: i64): void {
-  abort("acquire(" + n.toString() + ") on sema #" + semaId(s) + " would block outside a fiber");
+  misuseOf("acquire(" + n.toString() + ") on sema #" + semaId(s) + " would block outside a fiber");
 }

@@ -7,7 +7,7 @@
 // The counter must never go negative: that fails the fiber that made it so.
 
 import { Outcome } from "../fiber";
-import { block, wakeAll } from "../scheduler";
+import { block, wakeAll, misuseOf } from "../scheduler";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 export class WaitGroup {
@@ -48,6 +48,6 @@ export class WaitGroup {
   }
 
   private negative(count: i32): void {
-    abort("negative WaitGroup counter: waitgroup #" + this.id.toString() + " went to " + count.toString());
+    misuseOf("negative WaitGroup counter: waitgroup #" + this.id.toString() + " went to " + count.toString());
   }
 }
