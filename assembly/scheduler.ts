@@ -406,13 +406,8 @@ export function join(target: Fiber): Failure | null {
     me._joining = 0;
     if (<Outcome>me._outcome == Outcome.Cancelled) return null;
   }
-  me_ok(self);
+  Rec.setOutcome(self, Outcome.Ok);
   return target._failure;
-}
-
-// @ts-ignore: decorator
-@inline function me_ok(f: usize): void {
-  Rec.setOutcome(f, Outcome.Ok);
 }
 
 // ─── cancellation (scope.ts decides who; this does it) ──────────────────────────────────

@@ -105,11 +105,11 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       throw new BuildError(`${name} must be a multiple of 16 between 1024 and 1073741824 bytes, got ${value}`);
     }
   }
-  return buildModule(entry, options, DEFAULT_GUARD_SIZE, log);
+  return buildModule(entry, options, log);
 }
 
-async function buildModule(entry: string, options: BuildOptions, guardSize: number, log: (line: string) => void): Promise<BuildResult> {
-  const wasm = await compile(entry, options, guardSize);
+async function buildModule(entry: string, options: BuildOptions, log: (line: string) => void): Promise<BuildResult> {
+  const wasm = await compile(entry, options);
   const module = binaryen.readBinary(wasm);
   try {
     module.setFeatures(FEATURES);
@@ -138,19 +138,19 @@ async function buildModule(entry: string, options: BuildOptions, guardSize: numb
     const binary = new Uint8Array(module.emitBinary());
     binaryen.setDebugInfo(false);
     log(`built ${path.relative(process.cwd(), entry)}: ${binary.length} bytes, ${report.instrumented.length} functions instrumented`);
-    return { binary, ...report, guardSize, size: binary.length };
+    return { binary, ...report, guardSize: DEFAULT_GUARD_SIZE, size: binary.length };
   } finally {
     module.dispose();
   }
 }
 
 /** Runs asc in-process; `weft` imports resolve to this package's assembly/ directory. */
-async function compile(entry: string, options: BuildOptions, guardSize: number): Promise<Uint8Array> {
+async function compile(entry: string, options: BuildOptions): Promise<Uint8Array> {
   const asc = await import("assemblyscript/asc");
   const baseDir = path.dirname(entry);
   const uses = [
     `WEFT_SCRATCH_SIZE=${options.scratchSize ?? DEFAULT_SCRATCH_SIZE}`,
-    `WEFT_GUARD_SIZE=${guardSize}`,
+    `WEFT_GUARD_SIZE=${DEFAULT_GUARD_SIZE}`,
     ...(options.use ?? []),
   ];
   if (options.rtrace) uses.push("ASC_RTRACE=1");

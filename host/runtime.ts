@@ -100,6 +100,9 @@ class AbortUnwind extends Error {
   }
 }
 
+/** Clock samples kept for mapping switch ages to time (halved when exceeded). */
+const CLOCK_SAMPLES = 4096;
+
 /** Most fibers a dump lists by default; more are counted on a last line. */
 export const DUMP_LIMIT = 50;
 
@@ -283,7 +286,16 @@ export class WeftProgram {
     const ms = performance.now();
     const switches = this.exports.__weft_switches();
     const last = this.clock[this.clock.length - 1];
-    if (!last || last.switches !== switches) this.clock.push({ switches, ms });
+    if (!last || last.switches !== switches) {
+      this.clock.push({ switches, ms });
+      // a long-running program would grow this without bound: keep every other sample
+      // once there are many (older ages get coarser, recent ones stay one slice precise)
+      if (this.clock.length > CLOCK_SAMPLES) {
+        const kept = this.clock.filter((_, i) => i % 2 === 1 || i === this.clock.length - 1);
+        this.clock.length = 0;
+        this.clock.push(...kept);
+      }
+    }
     const threshold = this.leakAfterMs;
     if (threshold === undefined || ms - this.lastLeakCheck < threshold / 2) return;
     this.lastLeakCheck = ms;
