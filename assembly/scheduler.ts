@@ -965,12 +965,16 @@ export class SchedulerStats {
     public readonly peak: u32,
     /** Fibers that failed. */
     public readonly failed: u32,
+    /** Timers pending: sleeping fibers, operations with a deadline, running tickers. */
+    public readonly timers: u32,
+    /** Host calls in flight (hostcall.ts). */
+    public readonly hostCalls: u32,
   ) {}
 }
 
 /** The scheduler's counters now. */
 export function schedulerStats(): SchedulerStats {
-  return new SchedulerStats(spawnedCount, aliveCount, blockedFibers(), switchCount, peakAlive, failedCount);
+  return new SchedulerStats(spawnedCount, aliveCount, blockedFibers(), switchCount, peakAlive, failedCount, TimerHeap.size(), <u32>hostCallsPending());
 }
 
 /** Switches so far. */
@@ -1013,7 +1017,7 @@ let lastTaken: Failure | null = null;
 
 /** Counters, in the order of `Stats` in host/abi.ts. */
 // @ts-ignore: decorator
-@lazy const STATS: usize = memory.data(48, 8);
+@lazy const STATS: usize = memory.data(56, 8);
 
 export function statsAddress(): usize {
   store<u64>(STATS, spawnedCount, 0);
@@ -1026,5 +1030,7 @@ export function statsAddress(): usize {
   store<u32>(STATS, <u32>GUARD_SIZE, 36);
   store<u32>(STATS, <u32>ShadowStack.size(), 40);
   store<u32>(STATS, blockedFibers(), 44);
+  store<u32>(STATS, TimerHeap.size(), 48);
+  store<u32>(STATS, <u32>hostCallsPending(), 52);
   return STATS;
 }
