@@ -545,7 +545,7 @@ let pendingMisuse = false;
 function finish(f: usize, state: FiberState): void {
   Rec.setState(f, state);
   let timer = Rec.timer(f);
-  if (timer != 0) TimerHeap.remove(timer - 1);
+  if (timer != 0) TimerHeap.cancel(timer);
   if (Rec.flags(f) & HOST_SPAWNED) hostFiberEnded(f);
   let saved = Rec.saved(f);
   if (saved != 0) {
@@ -627,7 +627,7 @@ export function run(budget: u32): RunStatus {
     }
     // woken by its operation before its timer fired: the timer goes
     let timer = Rec.timer(f);
-    if (timer != 0) TimerHeap.remove(timer - 1);
+    if (timer != 0) TimerHeap.cancel(timer);
     current = f;
     Rec.setState(f, FiberState.Running);
     ++switchCount;

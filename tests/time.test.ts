@@ -17,7 +17,11 @@ async function load(binary: Uint8Array, options: Parameters<typeof WeftProgram.l
 describe("timers", () => {
   it("wakes 10,000 sleepers in deadline order, ties in spawn order, none early", async () => {
     const r = await buildAndRun("timerorder");
-    expect(r.stdout).toEqual(["woke 10000, in order 10000, early 0", "all asleep before the first deadline: yes, ties many"]);
+    expect(r.stdout).toEqual([
+      "woke 10000, in order 10000, early 0",
+      "all asleep before the first deadline: yes, ties many",
+      "timer invariants: ok, left 0",
+    ]);
     expect(r.exitCode).toBe(0);
   });
 
@@ -106,9 +110,10 @@ describe("timers", () => {
     expect(mostActive).toBe(1);
     expect(armed).toBeGreaterThanOrEqual(50); // one per distinct deadline, at least
     expect(active.size).toBe(0); // nothing left armed: the process can exit
-    // 400 ms of sleeping: a busy loop would burn about all of it
-    expect(wallMs).toBeGreaterThanOrEqual(400);
-    expect((cpu.user + cpu.system) / 1000).toBeLessThan(wallMs / 4);
+    // 1 s of sleeping: a busy loop would burn about all of it (the margin covers V8
+    // compiling the module's optimized tier in the background meanwhile)
+    expect(wallMs).toBeGreaterThanOrEqual(1000);
+    expect((cpu.user + cpu.system) / 1000).toBeLessThan(wallMs / 3);
   });
 });
 

@@ -1,10 +1,10 @@
-// Fibers that only sleep: 200 of them, 50 distinct deadlines up to 400 ms.
+// Fibers that only sleep: 200 of them, 50 distinct deadlines up to 1 s.
 import { spawnWith, sleep, WaitGroup } from "weft";
 
 const wg = new WaitGroup();
 
 function sleeper(i: i32): void {
-  sleep(<f64>(8 * (i % 50) + 8));
+  sleep(<f64>(20 * (i % 50) + 20));
   wg.done();
 }
 

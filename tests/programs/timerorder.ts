@@ -3,6 +3,7 @@
 // 500 ms ahead, so that every fiber is asleep before the first deadline (a fiber that has
 // not gone to sleep yet cannot wake in order); the program checks that too.
 import { spawnWith, sleepUntil, now, WaitGroup } from "weft";
+import { TimerHeap } from "weft/timer";
 
 const N = 10000;
 let seed: u32 = 12345;
@@ -16,11 +17,14 @@ const woke = new Array<i32>();
 let start: f64 = 0;
 let early = 0;
 let lastAsleep: f64 = 0;
+let timersOk = false;
 const wg = new WaitGroup();
 
 function sleeper(i: i32): void {
   const deadline = start + <f64>durations[i];
   lastAsleep = now();
+  // the last one checks the timers' invariants with every other fiber asleep
+  if (i == N - 1) timersOk = TimerHeap.check() && TimerHeap.size() == <u32>(N - 1);
   sleepUntil(deadline);
   if (now() < deadline) early++;
   woke.push(i);
@@ -45,4 +49,5 @@ export function main(): void {
   }
   console.log("woke " + woke.length.toString() + ", in order " + (inOrder + 1).toString() + ", early " + early.toString());
   console.log("all asleep before the first deadline: " + (lastAsleep < start ? "yes" : "no") + ", ties " + (ties > 5000 ? "many" : ties.toString()));
+  console.log("timer invariants: " + (timersOk ? "ok" : "broken") + ", left " + TimerHeap.size().toString());
 }
