@@ -246,7 +246,7 @@ async function compile(entry: string, options: BuildOptions): Promise<Uint8Array
   let output: Uint8Array | null = null;
   const stderr: string[] = [];
   const { error } = await asc.main(args, {
-    readFile: (file: string, dir: string) => readSource(file, dir, entry),
+    readFile: (file: string, dir: string) => readSource(file, dir, entry, wasi),
     writeFile: (file: string, contents: Uint8Array | string) => {
       if (file.endsWith(".wasm")) output = contents as Uint8Array;
     },
@@ -265,12 +265,14 @@ async function compile(entry: string, options: BuildOptions): Promise<Uint8Array
 }
 
 /** Source reader for asc: maps the `weft` package and the virtual entries. */
-async function readSource(file: string, dir: string, entry: string): Promise<string | null> {
+async function readSource(file: string, dir: string, entry: string, wasi: boolean): Promise<string | null> {
   const full = path.resolve(dir, file);
   if (full === path.resolve(path.dirname(entry), ABI_ENTRY)) return `export * from "weft/abi";\n`;
   if (full === path.resolve(path.dirname(entry), WASI_ENTRY)) return `export * from "weft/wasi/runner";\n`;
   const match = /(?:^|[\\/])node_modules[\\/]weft[\\/](.+)$/.exec(full);
-  const target = match ? path.join(assemblyDir, match[1]) : full;
+  // the WASI target swaps the core's one platform file for its WASI twin
+  const mapped = match && wasi && match[1] === "platform.ts" ? "platform.wasi.ts" : match?.[1];
+  const target = mapped ? path.join(assemblyDir, mapped) : full;
   try {
     return await readFile(target, "utf8");
   } catch {

@@ -15,6 +15,10 @@ function bytes(value: string): number {
   return Number(match[1]) * scale;
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
 const program = new Command("weft").description("fibers for WebAssembly").showHelpAfterError().enablePositionalOptions();
 
 program
@@ -83,11 +87,11 @@ program
   .description("run a WASI program (weft build --target wasi) under Node's WASI")
   .argument("<module>", "a module made by weft build --target wasi")
   .argument("[args...]", "the program's arguments")
-  .option("--dir <dir...>", "give the program a directory: HOST[::GUEST] (GUEST defaults to HOST)")
-  .option("--env <NAME=value...>", "set an environment variable for the program")
+  .option("--dir <dir>", "give the program a directory: HOST[::GUEST] (GUEST defaults to HOST); repeatable", collect, [])
+  .option("--env <NAME=value>", "set an environment variable for the program; repeatable", collect, [])
   .passThroughOptions()
-  .action(async (file: string, args: string[], opts: { dir?: string[]; env?: string[] }) => {
-    process.exitCode = await runWasiFile(file, args, { dirs: opts.dir ?? [], env: opts.env ?? [] });
+  .action(async (file: string, args: string[], opts: { dir: string[]; env: string[] }) => {
+    process.exitCode = await runWasiFile(file, args, { dirs: opts.dir, env: opts.env });
   });
 
 await program.parseAsync(process.argv);

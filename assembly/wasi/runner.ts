@@ -12,6 +12,8 @@
 //                   ├ failures recorded: one stderr line each
 //                   ├ MainEnded: leave the loop
 //                   ├ Idle: every fiber blocked, nothing can wake one: deadlock, status 2
+//                   ├ Waiting: every fiber waits for a timer: sleep in poll_oneoff until
+//                   │          the earliest deadline (sleep.ts), then go on
 //                   └ Budget: go on
 //          ─► report fibers `main` left alive; proc_exit(0 ok | 1 main failed | 2 | 3)
 //
@@ -24,12 +26,13 @@
 // made from JavaScript (there the base is `__heap_base`; here the runner may own a frame).
 
 import { proc_exit } from "bindings/wasi_snapshot_preview1";
-import { run, RunStatus, resetStack } from "../scheduler";
+import { run, RunStatus, resetStack, nextDeadline } from "../scheduler";
 import { __weft_start } from "../abi";
 import { guarded, abortMessage, abortFile, abortLine, abortColumn } from "./abort";
 import { recover, reportFailures, reportDeadlock, reportEnd, writeLine, STDERR } from "./report";
 // weft_console, the `console` of WASI programs (--use console=weft_console)
 import "./console";
+import { sleepUntil } from "./sleep";
 
 /** Switches per scheduler slice (host/abi.ts RUN_BUDGET; scheduler.ts `run` says why). */
 const RUN_BUDGET: u32 = 8192;
@@ -66,7 +69,20 @@ function execute(): i32 {
       reportDeadlock();
       return 2;
     }
-    // Budget, or -1 (a fiber failed): the scheduler goes on with the others
+    if (status == RunStatus.Waiting) {
+      let deadline = nextDeadline();
+      // Waiting without a timer: a host call (hostcall.ts) is in flight, and under WASI
+      // there is no host to complete it; every fiber is asleep for good.
+      if (deadline == Infinity) {
+        reportDeadlock();
+        return 2;
+      }
+      if (!sleepUntil(deadline)) {
+        writeLine(STDERR, "weft: fatal: the WASI runtime cannot sleep (poll_oneoff failed)");
+        return 3;
+      }
+    }
+    // Budget, Waiting, or -1 (a fiber failed): the scheduler goes on with the others
   }
   return 0;
 }
