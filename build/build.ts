@@ -213,9 +213,33 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
   }
 }
 
+/**
+ * asc adds the files of `--lib` folders to its own table of standard-library files, which
+ * lives as long as the process, and compiles every top-level file of that table in later
+ * builds: after a WASI build, a JS build would compile the WASI shim too. Builds therefore
+ * run one at a time, and each removes what asc added.
+ */
+let compiling: Promise<unknown> = Promise.resolve();
+
 /** Runs asc in-process; `weft` imports resolve to this package's assembly/ directory. */
-async function compile(entry: string, options: BuildOptions): Promise<Uint8Array> {
+function compile(entry: string, options: BuildOptions): Promise<Uint8Array> {
+  const next = compiling.then(() => compileAlone(entry, options));
+  compiling = next.catch(() => {});
+  return next;
+}
+
+async function compileAlone(entry: string, options: BuildOptions): Promise<Uint8Array> {
   const asc = await import("assemblyscript/asc");
+  const library = asc.libraryFiles as Record<string, string>;
+  const standard = new Set(Object.keys(library));
+  try {
+    return await runAsc(asc, entry, options);
+  } finally {
+    for (const name of Object.keys(library)) if (!standard.has(name)) delete library[name];
+  }
+}
+
+async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, options: BuildOptions): Promise<Uint8Array> {
   const baseDir = path.dirname(entry);
   const wasi = options.target === "wasi";
   const uses = [
