@@ -923,7 +923,7 @@ export function dumpFibers(limit: u32, minAge: f64 = -1): string {
     if (fiber._joining != 0) line += " (join " + changetype<Fiber>(fiber._joining).toString() + ")";
     else if (fiber._waitList != 0) line += " (" + describeWait(fiber._waitList) + ")";
     if (fiber._flags & CANCELLED) line += " cancelled";
-    if (fiber._timer != 0 && blocked) line += " timer armed";
+    if (fiber._timer != 0 && fiber._waitList != SLEEPING) line += " with deadline";
     let scope = fiber._scope;
     if (scope !== null) line += " in scope #" + scope.id.toString();
     if (blocked) line += " for " + age.toString() + (age == 1 ? " switch" : " switches");

@@ -87,7 +87,13 @@ export const TRAMPOLINES = ["~lib/weft/scheduler/run"];
  * primitive or an indirect call: instrumented, they would slow every switch or exit (and
  * could not unwind anyway). Checked when they survive as functions.
  */
-export const MUST_STAY_PLAIN = ["~lib/weft/scheduler/finish", "~lib/weft/scheduler/save", "~lib/weft/scheduler/failFiber", "~lib/weft/scope/memberEnded"];
+export const MUST_STAY_PLAIN = [
+  "~lib/weft/scheduler/finish",
+  "~lib/weft/scheduler/save",
+  "~lib/weft/scheduler/failFiber",
+  "~lib/weft/scope/memberEnded",
+  "~lib/weft/scheduler/fireTimers",
+];
 
 // AssemblyScript's default feature set; the optimizer must not use others.
 const FEATURES =
