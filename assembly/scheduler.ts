@@ -54,6 +54,15 @@ import { WaitList, Waiters, WaitNode, SelectState, NODE_TAG, unlinkSelect, descr
 import { Scratch, ShadowStack, Saved, SCRATCH_SIZE, GUARD_SIZE, copyWords } from "./stack";
 import { beginUnwind, endUnwind, beginRewind, resumed, unwindState, UnwindState, abandonUnwind } from "./switch";
 
+/**
+ * Is AssemblyScript's incremental GC in its mark phase? Reads the collector's private
+ * state: the build binds this import to `~lib/rt/itcms/state == STATE_MARK`
+ * (build/passes.ts `bindGcMarking`), which the optimizer inlines.
+ */
+// @ts-ignore: decorator
+@external("weft", "gc_marking")
+declare function gcMarking(): bool;
+
 // ─── scheduler state (globals: per instance, see docs/ARCHITECTURE.md on threads) ───────
 
 /** The running fiber's record, or 0 when the scheduler (or no wasm) is running. */
@@ -585,7 +594,10 @@ function save(f: usize, sp: usize): void {
   }
   Saved.fill(block, sp, sliceBytes, <u32>switchCount);
   // The slice's references now live only in this record, which the GC may already have
-  // scanned (black): re-gray it for every white reference (write barrier, itcms.ts).
+  // scanned (black): re-gray it for every white reference (write barrier, itcms.ts). Only
+  // while the GC marks: in its other phases every live object has the current white and
+  // `__link` does nothing, yet it would still read each referenced object's header.
+  if (!gcMarking()) return;
   let p = Saved.slice(block);
   let end = p + sliceBytes;
   while (p < end) {

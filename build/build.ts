@@ -21,7 +21,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
-import { linkMain, linkExports, analyze, hideStateIntrinsic, bindStateIntrinsic, removeAsyncifyExports, type ModuleReport } from "./passes.js";
+import { linkMain, linkExports, bindGcMarking, analyze, hideStateIntrinsic, bindStateIntrinsic, removeAsyncifyExports, type ModuleReport } from "./passes.js";
 
 /** Options of `build` and of `weft build`. */
 export interface BuildOptions {
@@ -122,6 +122,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
   try {
     module.setFeatures(FEATURES);
     linkMain(module, path.relative(process.cwd(), entry));
+    bindGcMarking(module);
     const spawnable = linkExports(module);
     if (spawnable.length) log(`spawnable from the host: ${spawnable.join(", ")}`);
     const stateIntrinsic = hideStateIntrinsic(module);
