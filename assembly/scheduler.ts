@@ -721,10 +721,11 @@ export function nextDeadline(): f64 {
 
 /**
  * Blocks the running fiber until the host clock reaches `until` (or its deadline, if
- * earlier: then TimedOut). Returns Ok, Cancelled or TimedOut. A time already past yields
- * once instead (so `sleep(0)` lets the other ready fibers run).
+ * earlier: then TimedOut). Returns Ok, Cancelled or TimedOut. A time already past (or
+ * `past`, when the caller knows) yields once instead, so `sleep(0)` lets the other ready
+ * fibers run.
  */
-export function sleepUntilHost(until: f64): Outcome {
+export function sleepUntilHost(until: f64, past: bool): Outcome {
   let f = current;
   if (f == 0) misuse("sleep() called outside a fiber");
   let flags = Rec.flags(f);
@@ -737,7 +738,7 @@ export function sleepUntilHost(until: f64): Outcome {
     until = Rec.deadline(f);
     result = Outcome.TimedOut;
   }
-  if (until <= hostNow()) {
+  if (past || until <= hostNow()) {
     yieldNow();
     Rec.setOutcome(f, result);
     return result;
