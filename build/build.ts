@@ -26,6 +26,7 @@ import {
   linkMain,
   linkInit,
   linkExports,
+  bindGcMarking,
   bindExceptions,
   analyze,
   hideStateIntrinsic,
@@ -138,7 +139,13 @@ export const TRAMPOLINES = ["~lib/weft/scheduler/run"];
  * primitive or an indirect call: instrumented, they would slow every switch or exit (and
  * could not unwind anyway). Checked when they survive as functions.
  */
-export const MUST_STAY_PLAIN = ["~lib/weft/scheduler/finish", "~lib/weft/scheduler/save", "~lib/weft/scheduler/failFiber", "~lib/weft/scope/memberEnded"];
+export const MUST_STAY_PLAIN = [
+  "~lib/weft/scheduler/finish",
+  "~lib/weft/scheduler/save",
+  "~lib/weft/scheduler/failFiber",
+  "~lib/weft/scope/memberEnded",
+  "~lib/weft/scheduler/fireTimers",
+];
 
 // AssemblyScript's default feature set (plus exception handling where the WASI runner
 // binds it); the optimizer must not use others.
@@ -177,6 +184,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
   try {
     module.setFeatures(FEATURES);
     linkMain(module, path.relative(process.cwd(), entry));
+    bindGcMarking(module);
     const spawnable = linkExports(module);
     if (spawnable.length) log(`spawnable from the host: ${spawnable.join(", ")}`);
     if (wasi) linkInit(module, INIT_EXPORT);

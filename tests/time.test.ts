@@ -25,6 +25,12 @@ describe("timers", () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it("keeps the timers' invariants while 500 fibers arm and cancel timers at random", async () => {
+    const r = await buildAndRun("timerstress");
+    expect(r.stdout).toEqual(["broken 0, checks many, receives many, both outcomes yes", "timers left 0, invariants ok"]);
+    expect(r.exitCode).toBe(0);
+  });
+
   it("makes sleep(0) yield to the other ready fibers", async () => {
     const r = await buildAndRun("sleepzero");
     expect(r.stdout).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
@@ -126,6 +132,11 @@ describe("host interop", () => {
     const failed = await program.spawn("fails", 1).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(FiberError);
     expect((failed as Error).message).toMatch(/^fiber #\d+ failed: x must be negative at interop\.ts:\d+:\d+$/);
+    // main (empty) ended at once: the program still runs the fibers the host spawns
+    expect((await program.runAsync().catch((e: Error) => e.message)) as string).toBe("a weft program runs once; load it again to rerun");
+    const again = await load(binary, { imports: { app: { lookup: () => {} } } });
+    expect(again.program.run().exitCode).toBe(0);
+    expect(await again.program.spawn("double", 5)).toBe(10);
     await expect(program.spawn("missing")).rejects.toThrow(
       '"missing" is not a spawnable export of the program (an exported function with at most one numeric parameter); it has: double, fails, lookupAll',
     );

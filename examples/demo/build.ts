@@ -5,9 +5,9 @@ import { fileURLToPath } from "node:url";
 import { build } from "../../build/build.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const names = ["roundrobin", "pingpong", "spawnstorm"];
+const names = ["roundrobin", "pingpong", "spawnstorm", "sleepers"];
 /** WASI command-line demos (examples/wasi/, `npm run demo:wasi`). */
-export const wasiNames = ["sleepsort", "sieve", "wc"];
+const wasiNames = ["sleepsort", "sieve", "wc"];
 await mkdir(path.join(root, "examples/.out"), { recursive: true });
 for (const name of names) {
   const { binary } = await build({ entry: path.join(root, "examples", `${name}.ts`) });
