@@ -2,7 +2,7 @@
 // `weft wasi` command, in a child process), with no JavaScript host driving them.
 import { describe, it, expect, beforeAll } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import path from "node:path";
 import { build, BuildError, type BuildOptions } from "../build/build.js";
@@ -22,12 +22,21 @@ function lines(text: string): string[] {
   return text === "" ? [] : text.replace(/\n$/, "").split("\n");
 }
 
-/** Builds `entry` (relative to the repo) for the wasi target into tests/.out/wasi/<name>.wasm. */
-async function buildWasi(entry: string, name: string, options: Omit<BuildOptions, "entry" | "target"> = {}): Promise<string> {
-  const { binary } = await build({ entry: path.join(root, entry), target: "wasi", ...options });
+const built = new Map<string, Promise<string>>();
+
+/** Builds `entry` (relative to the repo) for the wasi target into tests/.out/wasi/<name>.wasm, once. */
+function buildWasi(entry: string, name: string, options: Omit<BuildOptions, "entry" | "target"> = {}): Promise<string> {
   const out = path.join(outDir, `${name}.wasm`);
-  await writeFile(out, binary);
-  return out;
+  if (!built.has(out)) {
+    built.set(
+      out,
+      build({ entry: path.join(root, entry), target: "wasi", ...options }).then(async ({ binary }) => {
+        await writeFile(out, binary);
+        return out;
+      }),
+    );
+  }
+  return built.get(out)!;
 }
 
 /** `weft wasi [flags] file args...` in a child process (cwd: the repo). */
@@ -172,8 +181,7 @@ describe("failures under WASI", () => {
 
 describe("the WASI module", () => {
   it("is a WASI command: exports _start and memory, imports only wasi_snapshot_preview1", async () => {
-    const { binary } = await build({ entry: path.join(root, "examples/wasi/wc.ts"), target: "wasi" });
-    const module = await WebAssembly.compile(binary);
+    const module = await WebAssembly.compile(await readFile(await buildWasi("examples/wasi/wc.ts", "wc")));
     expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(["_start", "memory"]);
     const modules = new Set(WebAssembly.Module.imports(module).map((i) => i.module));
     expect([...modules]).toEqual(["wasi_snapshot_preview1"]);
