@@ -20,6 +20,10 @@
 // The loop lives in wasm, so no switch and no slice ever leaves the module; the only
 // calls out are WASI's (fd_write for output, poll_oneoff to sleep, proc_exit).
 //
+// Rejected: the shim's convention of running the program as `_start`'s top-level code
+// (nothing would drive the scheduler after it), and a runner in JavaScript over the ABI
+// exports (that is the JS host; a WASI runtime has no JavaScript to run it).
+//
 // The shadow-stack pointer after a caught abort points into the failed fiber's abandoned
 // frames; the runner puts it back where it was when it entered the scheduler (the
 // trampoline's fiber base), which is what the JS host's `__weft_reset` does for a call
