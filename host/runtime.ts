@@ -702,7 +702,7 @@ function hostImports(program: () => WeftProgram, rtrace: Rtrace | null): Record<
   const label = (ptr: number) => readString(program().exports.memory, ptr) ?? "default";
   const imports: Record<string, Record<string, unknown>> = {
     // the clock of timers (assembly/platform.ts); deadlines come back in it
-    weft: { now: () => performance.now() },
+    weft: { now: performance.now.bind(performance) },
     env: {
       abort: (message: number, file: number, line: number, column: number) => program().abort(message, file, line, column),
       trace: (message: number, n: number, ...args: number[]) => {
