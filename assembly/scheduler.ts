@@ -72,6 +72,8 @@ let peakAlive: u32 = 0;
 let switchCount: u64 = 0;
 let failedCount: u32 = 0;
 let savedBytes: usize = 0;
+/** Times a fiber blocked (`park`); every block ends in one wake, so wakes = this - blocked now. */
+let blockCount: u64 = 0;
 
 /** Why `run` returned to the host. */
 export const enum RunStatus {
@@ -260,6 +262,7 @@ export function park(): void {
   let f = current;
   if (f == 0) misuse("park() called outside a fiber");
   Rec.setState(f, FiberState.Blocked);
+  ++blockCount;
   beginUnwind();
 }
 
@@ -860,9 +863,16 @@ export function takeFailure(): usize {
 @lazy const FAILURE_INFO: usize = memory.data(28, 4);
 let lastTaken: Failure | null = null;
 
+/** Fibers on the run queue (walks it; read with the counters, never on the switch path). */
+function readyFibers(): u32 {
+  let n: u32 = 0;
+  for (let p = runHead; p != 0; p = Rec.next(p)) n++;
+  return n;
+}
+
 /** Counters, in the order of `Stats` in host/abi.ts. */
 // @ts-ignore: decorator
-@lazy const STATS: usize = memory.data(48, 8);
+@lazy const STATS: usize = memory.data(64, 8);
 
 export function statsAddress(): usize {
   store<u64>(STATS, spawnedCount, 0);
@@ -875,5 +885,7 @@ export function statsAddress(): usize {
   store<u32>(STATS, <u32>GUARD_SIZE, 36);
   store<u32>(STATS, <u32>ShadowStack.size(), 40);
   store<u32>(STATS, blockedFibers(), 44);
+  store<u64>(STATS, blockCount, 48);
+  store<u32>(STATS, readyFibers(), 56);
   return STATS;
 }

@@ -142,12 +142,15 @@ export class WeftProgram {
         ));
   }
 
-  /** Compiles and instantiates a weft module; throws LoadError if it is not one. */
-  static async load(bytes: BufferSource, options: RuntimeOptions = {}): Promise<WeftProgram> {
+  /**
+   * Compiles (unless given a compiled module) and instantiates a weft module; throws
+   * LoadError if it is not one. For URLs and fetch responses see `loadProgram` (load.ts).
+   */
+  static async load(bytes: BufferSource | WebAssembly.Module, options: RuntimeOptions = {}): Promise<WeftProgram> {
     const name = options.name ?? "the module";
     let module: WebAssembly.Module;
     try {
-      module = await WebAssembly.compile(bytes);
+      module = bytes instanceof WebAssembly.Module ? bytes : await WebAssembly.compile(bytes);
     } catch (e) {
       throw new LoadError(`${name} is not a valid WebAssembly module: ${(e as Error).message}`);
     }

@@ -1,0 +1,249 @@
+// worker.ts: a weft program in a dedicated Worker, driven from the page by postMessage.
+//
+// Fibers run in long slices of the scheduler; in a page that competes with rendering and
+// input, so a page often wants its program in a Worker. The two ends of this bridge:
+//
+//   page                                       worker (module worker)
+//   ────                                       ──────────────────────
+//   WorkerProgram.start(worker, source, …) ──► serveProgram({ imports, sample })
+//                         "start" {source, name, sliceMs, data}
+//                                                loadProgram(source) → runAsync(sliceMs)
+//   stdout / stderr / onFailure callbacks ◄──  "line", "failure"       (as they happen)
+//   .stats, .sample, onSample             ◄──  "sample" {stats, sample} (every sampleMs)
+//   onMessage                             ◄──  "message"  (the program's imports post these)
+//   .post(message)                        ──►  "message"  (the imports' onMessage handler)
+//   .done resolves / rejects              ◄──  "exit" {result} / "error" {message}
+//
+// Host imports are functions and cannot cross postMessage, so the worker script supplies
+// them (`serveProgram({ imports })`); the context it gets carries the page's start data and
+// a two-way message channel. Samples are taken between scheduler slices, never per switch:
+// the counters the core keeps (`Stats`) and whatever the worker's `sample` reads from the
+// program's memory.
+//
+// Only standard web APIs: postMessage, MessageEvent, setInterval.
+
+import { WeftProgram, LoadError, type RunResult, type FiberFailure, type Stats } from "./runtime.js";
+import { loadProgram } from "./load.js";
+
+/** A program source that can be posted to a worker. */
+export type PostableSource = string | URL | ArrayBuffer | ArrayBufferView | WebAssembly.Module;
+
+/** What both ends of the bridge need of each other: a Worker, or a worker's global scope. */
+export interface Endpoint {
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+  addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+}
+
+type ToWorker =
+  | { weft: "start"; source: string | ArrayBuffer | ArrayBufferView | WebAssembly.Module; name?: string; sliceMs: number; data: unknown }
+  | { weft: "message"; message: unknown };
+
+type ToPage =
+  | { weft: "line"; stream: "out" | "err"; line: string }
+  | { weft: "failure"; failure: FiberFailure }
+  | { weft: "sample"; stats: Stats; sample: unknown }
+  | { weft: "message"; message: unknown }
+  | { weft: "exit"; result: RunResult }
+  | { weft: "error"; message: string; load: boolean };
+
+// ─── worker end ─────────────────────────────────────────────────────────────────────────
+
+/** What the worker's import factory gets. */
+export interface WorkerContext {
+  /** The `data` the page passed to `WorkerProgram.start`. */
+  readonly data: unknown;
+  /** Sends a message to the page (`onMessage` there). */
+  post(message: unknown, transfer?: Transferable[]): void;
+  /** Receives the page's messages (`WorkerProgram.post`). */
+  onMessage(handler: (message: unknown) => void): void;
+}
+
+/** How a worker serves its program. */
+export interface ServeOptions {
+  /** The program's own imports, made once the page's start data is known. */
+  imports?: (context: WorkerContext) => Record<string, Record<string, unknown>>;
+  /** Reads extra data from the program with each sample (for example a snapshot export). */
+  sample?: (program: WeftProgram) => unknown;
+  /** Milliseconds between samples while the program runs (default 16, about one a frame). */
+  sampleMs?: number;
+}
+
+/**
+ * Serves one weft program in this worker: waits for the page's `WorkerProgram.start`,
+ * loads and runs the program, and reports its output, samples and end to the page.
+ */
+export function serveProgram(options: ServeOptions = {}, scope: Endpoint = globalThis as unknown as Endpoint): void {
+  const handlers: ((message: unknown) => void)[] = [];
+  let started = false;
+  const send = (message: ToPage, transfer?: Transferable[]) => scope.postMessage(message, transfer);
+  scope.addEventListener("message", (event: MessageEvent) => {
+    const message = event.data as ToWorker;
+    if (message?.weft === "message") {
+      for (const handler of handlers) handler(message.message);
+    } else if (message?.weft === "start") {
+      if (started) {
+        send({ weft: "error", message: "this worker already runs a program; start another worker", load: false });
+        return;
+      }
+      started = true;
+      void serve(message, options, handlers, send);
+    }
+  });
+}
+
+async function serve(
+  start: Extract<ToWorker, { weft: "start" }>,
+  options: ServeOptions,
+  handlers: ((message: unknown) => void)[],
+  send: (message: ToPage, transfer?: Transferable[]) => void,
+): Promise<void> {
+  const context: WorkerContext = {
+    data: start.data,
+    post: (message, transfer) => send({ weft: "message", message }, transfer),
+    onMessage: (handler) => void handlers.push(handler),
+  };
+  let program: WeftProgram;
+  try {
+    program = await loadProgram(start.source, {
+      name: start.name,
+      stdout: (line) => send({ weft: "line", stream: "out", line }),
+      stderr: (line) => send({ weft: "line", stream: "err", line }),
+      onFailure: (failure) => send({ weft: "failure", failure }),
+      imports: options.imports?.(context),
+    });
+  } catch (e) {
+    send({ weft: "error", message: (e as Error).message, load: e instanceof LoadError });
+    return;
+  }
+  const sample = () => send({ weft: "sample", stats: program.stats(), sample: options.sample?.(program) });
+  const timer = setInterval(sample, options.sampleMs ?? 16);
+  try {
+    const result = await program.runAsync(start.sliceMs);
+    sample();
+    send({ weft: "exit", result });
+  } catch (e) {
+    send({ weft: "error", message: (e as Error).message, load: false });
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+// ─── page end ───────────────────────────────────────────────────────────────────────────
+
+/** How the page runs a program in a worker. */
+export interface WorkerProgramOptions {
+  /** Name of the program in messages. */
+  name?: string;
+  /** Milliseconds of scheduler time between returns to the worker's event loop (default 10). */
+  sliceMs?: number;
+  /** Passed to the worker's import factory (`WorkerContext.data`); must be cloneable. */
+  data?: unknown;
+  /** One line of the program's standard output. Default: console.log. */
+  stdout?: (line: string) => void;
+  /** One line of its standard error. Default: console.error. */
+  stderr?: (line: string) => void;
+  /** A fiber failed (the program goes on). Default: nothing (the worker also reports it on stderr). */
+  onFailure?: (failure: FiberFailure) => void;
+  /** A message the worker's imports posted. */
+  onMessage?: (message: unknown) => void;
+  /** A new sample of the counters (and the worker's extra data) arrived. */
+  onSample?: (stats: Stats, sample: unknown) => void;
+}
+
+/** A weft program running in a dedicated Worker, seen from the page. */
+export class WorkerProgram {
+  /** The latest counters the worker sent, or null before the first sample. */
+  stats: Stats | null = null;
+  /** The latest extra data the worker's `sample` read, or undefined. */
+  sample: unknown = undefined;
+  /** Resolves with the program's result when it ends; rejects with LoadError if it cannot load. */
+  readonly done: Promise<RunResult>;
+  private ended = false;
+  private readonly name: string;
+  private rejectDone: (error: Error) => void = () => {};
+
+  private constructor(
+    private readonly worker: Endpoint & { terminate?(): void },
+    source: PostableSource,
+    options: WorkerProgramOptions,
+  ) {
+    this.name = options.name ?? "the program";
+    const stdout = options.stdout ?? ((line) => console.log(line));
+    const stderr = options.stderr ?? ((line) => console.error(line));
+    this.done = new Promise<RunResult>((resolve, reject) => {
+      this.rejectDone = reject;
+      const listener = (event: MessageEvent) => {
+        const message = event.data as ToPage;
+        switch (message?.weft) {
+          case "line":
+            (message.stream === "out" ? stdout : stderr)(message.line);
+            break;
+          case "failure":
+            options.onFailure?.(message.failure);
+            break;
+          case "sample":
+            this.stats = message.stats;
+            this.sample = message.sample;
+            options.onSample?.(message.stats, message.sample);
+            break;
+          case "message":
+            options.onMessage?.(message.message);
+            break;
+          case "exit":
+            this.finish(listener);
+            resolve(message.result);
+            break;
+          case "error":
+            this.finish(listener);
+            reject(message.load ? new LoadError(message.message) : new Error(message.message));
+            break;
+        }
+      };
+      worker.addEventListener("message", listener);
+    });
+    const start: ToWorker = { weft: "start", source: postable(source), name: options.name, sliceMs: options.sliceMs ?? 10, data: options.data };
+    worker.postMessage(start);
+  }
+
+  /** Starts `source` (a URL, relative to this page; bytes; or a compiled module) in `worker`. */
+  static start(worker: Endpoint & { terminate?(): void }, source: PostableSource, options: WorkerProgramOptions = {}): WorkerProgram {
+    return new WorkerProgram(worker, source, options);
+  }
+
+  /** Sends a message to the worker's import context (`WorkerContext.onMessage`). */
+  post(message: unknown, transfer?: Transferable[]): void {
+    const envelope: ToWorker = { weft: "message", message };
+    this.worker.postMessage(envelope, transfer);
+  }
+
+  /** Stops the worker at once (the program does not get to finish); `done` rejects. */
+  terminate(): void {
+    this.worker.terminate?.();
+    if (!this.ended) {
+      this.ended = true;
+      this.rejectDone(new Error(`${this.name} was terminated`));
+    }
+  }
+
+  private finish(listener: (event: MessageEvent) => void): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.worker.removeEventListener("message", listener);
+  }
+
+  /** True once the program ended or failed to load. */
+  get finished(): boolean {
+    return this.ended;
+  }
+}
+
+/** URLs go to the worker absolute (it would resolve a relative one against its own script). */
+function postable(source: PostableSource): Extract<ToWorker, { weft: "start" }>["source"] {
+  if (source instanceof URL) return source.href;
+  if (typeof source === "string") {
+    const base = (globalThis as { location?: { href: string } }).location?.href;
+    return base ? new URL(source, base).href : source;
+  }
+  return source;
+}
