@@ -35,17 +35,21 @@ export interface Endpoint {
   removeEventListener(type: "message", listener: (event: MessageEvent) => void): void;
 }
 
+// Every message carries the id of the run it belongs to, so that several page-side
+// objects may share one endpoint (and a refused second start reaches only its sender).
 type ToWorker =
-  | { weft: "start"; source: string | ArrayBuffer | ArrayBufferView | WebAssembly.Module; name?: string; sliceMs: number; data: unknown }
-  | { weft: "message"; message: unknown };
+  | { weft: "start"; id: string; source: string | ArrayBuffer | ArrayBufferView | WebAssembly.Module; name?: string; sliceMs: number; data: unknown }
+  | { weft: "message"; id: string; message: unknown };
 
-type ToPage =
+type ToPage = { id: string } & (
   | { weft: "line"; stream: "out" | "err"; line: string }
   | { weft: "failure"; failure: FiberFailure }
   | { weft: "sample"; stats: Stats; sample: unknown }
   | { weft: "message"; message: unknown }
   | { weft: "exit"; result: RunResult }
-  | { weft: "error"; message: string; load: boolean };
+  | { weft: "error"; message: string; load: boolean }
+);
+type Reply = ToPage extends infer T ? (T extends unknown ? Omit<T, "id"> : never) : never;
 
 // ─── worker end ─────────────────────────────────────────────────────────────────────────
 
@@ -75,28 +79,34 @@ export interface ServeOptions {
  */
 export function serveProgram(options: ServeOptions = {}, scope: Endpoint = globalThis as unknown as Endpoint): void {
   const handlers: ((message: unknown) => void)[] = [];
-  let started = false;
-  const send = (message: ToPage, transfer?: Transferable[]) => scope.postMessage(message, transfer);
+  let running: string | null = null;
   scope.addEventListener("message", (event: MessageEvent) => {
     const message = event.data as ToWorker;
-    if (message?.weft === "message") {
+    if (message?.weft === "message" && message.id === running) {
       for (const handler of handlers) handler(message.message);
     } else if (message?.weft === "start") {
-      if (started) {
+      const send = (reply: Reply, transfer?: Transferable[]) => scope.postMessage({ ...reply, id: message.id }, transfer);
+      if (running !== null) {
         send({ weft: "error", message: "this worker already runs a program; start another worker", load: false });
         return;
       }
-      started = true;
+      running = message.id;
       void serve(message, options, handlers, send);
     }
   });
+  startPort(scope);
+}
+
+/** A MessagePort delivers to `addEventListener` listeners only once started (Workers need not). */
+function startPort(endpoint: Endpoint): void {
+  (endpoint as { start?: () => void }).start?.();
 }
 
 async function serve(
   start: Extract<ToWorker, { weft: "start" }>,
   options: ServeOptions,
   handlers: ((message: unknown) => void)[],
-  send: (message: ToPage, transfer?: Transferable[]) => void,
+  send: (message: Reply, transfer?: Transferable[]) => void,
 ): Promise<void> {
   const context: WorkerContext = {
     data: start.data,
@@ -161,6 +171,7 @@ export class WorkerProgram {
   readonly done: Promise<RunResult>;
   private ended = false;
   private readonly name: string;
+  private readonly id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   private rejectDone: (error: Error) => void = () => {};
 
   private constructor(
@@ -175,7 +186,8 @@ export class WorkerProgram {
       this.rejectDone = reject;
       const listener = (event: MessageEvent) => {
         const message = event.data as ToPage;
-        switch (message?.weft) {
+        if (message?.id !== this.id) return;
+        switch (message.weft) {
           case "line":
             (message.stream === "out" ? stdout : stderr)(message.line);
             break;
@@ -201,8 +213,9 @@ export class WorkerProgram {
         }
       };
       worker.addEventListener("message", listener);
+      startPort(worker);
     });
-    const start: ToWorker = { weft: "start", source: postable(source), name: options.name, sliceMs: options.sliceMs ?? 10, data: options.data };
+    const start: ToWorker = { weft: "start", id: this.id, source: postable(source), name: options.name, sliceMs: options.sliceMs ?? 10, data: options.data };
     worker.postMessage(start);
   }
 
@@ -213,7 +226,7 @@ export class WorkerProgram {
 
   /** Sends a message to the worker's import context (`WorkerContext.onMessage`). */
   post(message: unknown, transfer?: Transferable[]): void {
-    const envelope: ToWorker = { weft: "message", message };
+    const envelope: ToWorker = { weft: "message", id: this.id, message };
     this.worker.postMessage(envelope, transfer);
   }
 
