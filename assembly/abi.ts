@@ -8,6 +8,9 @@
 
 import { startMain, run, failCurrent, resetStack, mainFailure, currentId, dumpFibers, aliveFibers, statsAddress, takeFailure, switchTotal } from "./scheduler";
 import { FailureKind } from "./fiber";
+import { nextDeadline } from "./scheduler";
+import { completeHostCall, hostCallsPending } from "./hostcall";
+import { spawnForHost, takeSettled, settledResult, settledFailure } from "./interop";
 
 // @ts-ignore: decorator
 @external("weft", "main")
@@ -23,8 +26,9 @@ export function __weft_start(): void {
 }
 
 /**
- * Runs the scheduler for at most `budget` switches: 0 = main ended, 1 = idle (every fiber
- * blocked), 2 = budget spent (call again).
+ * Runs the scheduler for at most `budget` switches: 0 = main ended (reported once),
+ * 1 = idle (every fiber blocked, nothing pending: a deadlock if main runs), 2 = budget
+ * spent (call again), 3 = waiting (for `__weft_next_deadline`, or a host call).
  */
 export function __weft_run(budget: u32): i32 {
   return run(budget);
@@ -80,4 +84,42 @@ export function __weft_alive(): u32 {
 /** Address of the counters block (host/abi.ts `readStats`). */
 export function __weft_stats(): usize {
   return statsAddress();
+}
+
+/** The earliest pending timer's deadline on the host clock (`weft.now`), or +Infinity. */
+export function __weft_next_deadline(): f64 {
+  return nextDeadline();
+}
+
+/** Host calls in flight (hostcall.ts). */
+export function __weft_pending_calls(): i32 {
+  return hostCallsPending();
+}
+
+/**
+ * Completes host call `token` with `result`, or with an error (`code`, `message`: string
+ * pointers or 0). Returns 1, or 0 if no such call is in flight.
+ */
+export function __weft_complete(token: u32, result: f64, code: string | null, message: string | null): i32 {
+  return completeHostCall(token, result, code, message) ? 1 : 0;
+}
+
+/** Spawns a fiber running spawnable export number `index` (build) with `arg`; its id. */
+export function __weft_spawn_export(index: i32, arg: f64, name: string | null): u32 {
+  return spawnForHost(index, arg, name);
+}
+
+/** Id of the next host-spawned fiber that ended, or 0 (then `__weft_settled_*`). */
+export function __weft_take_settled(): u32 {
+  return takeSettled();
+}
+
+/** Result of ended host-spawned fiber `id`; read before `__weft_settled_failure`. */
+export function __weft_settled_result(id: u32): f64 {
+  return settledResult(id);
+}
+
+/** Failure of ended host-spawned fiber `id` as text, or null; forgets the fiber. */
+export function __weft_settled_failure(id: u32): string | null {
+  return settledFailure(id);
 }

@@ -7,16 +7,21 @@
 // while it can run.
 //
 // Record layout (wasm32; fields follow AssemblyScript's 16-byte object header, and the
-// allocator adds a 4-byte block header: 80 bytes, a full 80-byte block; the table below
-// leaves out `scope`, the last field):
+// allocator adds a 4-byte block header: 92 bytes in a 96-byte block, 4 bytes to spare;
+// drawn in two rows):
 //
-//   ┌───────────┬─────┬─────┬───────┬──────┬─────────┬───────┬──────┬──────┬──────────┬──────────┬───────┬─────────┬─────────┬─────────┬──────────┐
-//   │ arg (u64) │ id  │ fn  │ state │ kind │ outcome │ flags │ name │ next │ liveNext │ livePrev │ saved │ waiters │ joining │ failure │ waitList │
-//   │ 8 B       │ u32 │ u32 │ u8    │ u8   │ u8      │ u8    │ ptr  │ addr │ addr     │ addr     │ addr  │ addr    │ addr    │ ptr     │ addr     │
-//   └───────────┴─────┴─────┴───────┴──────┴─────────┴───────┴──────┴──────┴──────────┴──────────┴───────┴─────────┴─────────┴─────────┴──────────┘
+//   ┌───────────┬────────────┬─────┬─────┬───────┬──────┬─────────┬───────┬──────┬──────┬──────────┬──────────┐
+//   │ arg (u64) │ deadline   │ id  │ fn  │ state │ kind │ outcome │ flags │ name │ next │ liveNext │ livePrev │
+//   │ 8 B       │ f64        │ u32 │ u32 │ u8    │ u8   │ u8      │ u8    │ ptr  │ addr │ addr     │ addr     │
+//   ├───────┬─────────┬─────────┬─────────┬──────────┬───────┬───────┬─────────────────────────────────────────┘
+//   │ saved │ waiters │ joining │ failure │ waitList │ scope │ timer │
+//   │ addr  │ addr    │ addr    │ ptr     │ addr     │ ptr   │ u32   │
+//   └───────┴─────────┴─────────┴─────────┴──────────┴───────┴───────┘
 //
 //   arg      spawnWith's argument bits (the entry's parameter, by `kind`) until the first
 //            run; then the value slot of a blocked channel operation (flags: is it a ref)
+//   deadline when its blocking operations give up (host clock, ms; flags & HAS_DEADLINE)
+//   timer    its entry in the timer heap (timer.ts): index + 1, or 0 when none is armed
 //   outcome  how its last blocking operation ended (Outcome)
 //   fn       table index of the entry function
 //   next     run-queue or wait-list link; liveNext/livePrev: the live list
@@ -37,6 +42,7 @@
 import { Saved } from "./stack";
 import { join as joinFiber } from "./scheduler";
 import { Scope } from "./scope";
+import { beginTimeout, endTimeout } from "./time";
 
 /** Lifecycle of a fiber. */
 export enum FiberState {
@@ -79,11 +85,12 @@ export const enum EntryKind {
 export const SLOT_IS_REF: u8 = 1;
 /** `Fiber._flags`: the fiber was cancelled (its scope was); blocking operations return Cancelled. */
 export const CANCELLED: u8 = 2;
+/** `Fiber._flags`: `_deadline` is set; blocking operations return TimedOut once it passes. */
+export const HAS_DEADLINE: u8 = 4;
+/** `Fiber._flags`: spawned by the host (`runtime.spawn`); its end is reported to the host. */
+export const HOST_SPAWNED: u8 = 8;
 
-/**
- * How a blocking operation ended, for the fiber that called it (`outcome()`). Cancelled
- * and TimedOut are reserved for scopes and timers.
- */
+/** How a blocking operation ended, for the fiber that called it (`outcome()`). */
 export enum Outcome {
   /** It completed. */
   Ok = 0,
@@ -93,7 +100,7 @@ export enum Outcome {
   WouldBlock = 2,
   /** The fiber's scope was cancelled. */
   Cancelled = 3,
-  /** Its deadline passed. */
+  /** Its timeout, or the fiber's deadline, passed (timer.ts). */
   TimedOut = 4,
 }
 
@@ -197,6 +204,12 @@ export namespace Rec {
   @inline export function saved(f: usize): usize { return load<usize>(f, offsetof<Fiber>("_saved")); }
   // @ts-ignore: decorator
   @inline export function setSaved(f: usize, v: usize): void { store<usize>(f, v, offsetof<Fiber>("_saved")); }
+  // @ts-ignore: decorator
+  @inline export function flags(f: usize): u8 { return load<u8>(f, offsetof<Fiber>("_flags")); }
+  // @ts-ignore: decorator
+  @inline export function timer(f: usize): u32 { return load<u32>(f, offsetof<Fiber>("_timer")); }
+  // @ts-ignore: decorator
+  @inline export function deadline(f: usize): f64 { return load<f64>(f, offsetof<Fiber>("_deadline")); }
 }
 
 /** A fiber: a function running on its own saved stack, switched by the scheduler. */
@@ -210,6 +223,8 @@ export class Fiber {
    * while `_flags & SLOT_IS_REF`.
    */
   _arg: u64;
+  /** @internal deadline of its blocking operations (host clock) while `_flags & HAS_DEADLINE`. */
+  _deadline: f64;
   /** Unique, increasing from 1 (`main`) in spawn order. */
   readonly id: u32;
   /** @internal table index of the entry function. */
@@ -220,7 +235,7 @@ export class Fiber {
   _kind: u8;
   /** @internal outcome of the last blocking operation (Outcome). */
   _outcome: u8;
-  /** @internal SLOT_IS_REF, CANCELLED. */
+  /** @internal SLOT_IS_REF, CANCELLED, HAS_DEADLINE, HOST_SPAWNED. */
   _flags: u8;
   /** @internal optional name. */
   _name: string | null;
@@ -241,6 +256,8 @@ export class Fiber {
   _waitList: usize;
   /** @internal the scope the fiber belongs to (scope.ts), or null. */
   _scope: Scope | null;
+  /** @internal its timer-heap entry (timer.ts): index + 1, or 0. */
+  _timer: u32;
 
   /** @internal use `spawn` or `spawnWith`. */
   constructor(id: u32, name: string | null) {
@@ -286,6 +303,17 @@ export class Fiber {
    */
   join(): Failure | null {
     return joinFiber(this);
+  }
+
+  /**
+   * `join`, giving up after `ms`: null then too, with `outcome()` TimedOut (the fiber goes
+   * on running).
+   */
+  joinTimeout(ms: f64): Failure | null {
+    let previous = beginTimeout(ms);
+    let failure = joinFiber(this);
+    endTimeout(previous);
+    return failure;
   }
 
   /** `#3 "worker"` */

@@ -27,5 +27,10 @@ export { WaitGroup } from "./sync/waitgroup";
 export { Semaphore } from "./sync/semaphore";
 export { Once } from "./sync/once";
 export { Cond } from "./sync/cond";
+// time (the timer heap is timer.ts)
+export { now, sleep, sleepUntil, setDeadline, deadline } from "./time";
+export { Timer, Ticker, after } from "./ticker";
+// the host: waiting for it (I/O, promises)
+export { HostCall } from "./hostcall";
 // diagnostics
 export { dump, schedulerStats, SchedulerStats } from "./scheduler";

@@ -43,7 +43,12 @@
 //   - Managed (GC-tracked) links for the run queue: a write barrier on every switch. The
 //     live list keeps fibers alive instead, and only it is visited by the GC.
 
-import { Fiber, FiberState, EntryKind, Failure, FailureKind, Outcome, SLOT_IS_REF, CANCELLED, stateName, Rec } from "./fiber";
+import { Fiber, FiberState, EntryKind, Failure, FailureKind, Outcome, SLOT_IS_REF, CANCELLED, HAS_DEADLINE, HOST_SPAWNED, stateName, Rec } from "./fiber";
+import { TimerHeap, TICKER_TAG } from "./timer";
+import { tickerFired } from "./ticker";
+import { hostNow } from "./platform";
+import { hostCallsPending } from "./hostcall";
+import { hostFiberEnded } from "./interop";
 import { Scope, memberEnded } from "./scope";
 import { WaitList, Waiters, WaitNode, SelectState, NODE_TAG, unlinkSelect, describeSelect } from "./sync/waitlist";
 import { Scratch, ShadowStack, Saved, SCRATCH_SIZE, GUARD_SIZE, copyWords } from "./stack";
@@ -79,11 +84,26 @@ let blockCount: u64 = 0;
 export const enum RunStatus {
   /** `main` ended (done or failed): the program is over. */
   MainEnded = 0,
-  /** No fiber is ready and `main` has not ended: every fiber is blocked. */
+  /**
+   * No fiber is ready, no timer is pending and no host call is outstanding: every fiber
+   * left is blocked for good (a deadlock, if `main` has not ended).
+   */
   Idle = 1,
   /** The switch budget is spent; fibers are still ready. Call `run` again. */
   Budget = 2,
+  /**
+   * No fiber is ready, but a timer is pending (`nextDeadline()`) or a host call is
+   * outstanding: call `run` again at that deadline, or when the host completes a call.
+   */
+  Waiting = 3,
 }
+
+/**
+ * `_waitList` of a fiber blocked in `sleep`: it waits on no list, only on its timer.
+ * Even, so never taken for a tagged select (NODE_TAG), and below any heap address.
+ */
+// @ts-ignore: decorator
+@inline export const SLEEPING: usize = 2;
 
 // ─── run queue ──────────────────────────────────────────────────────────────────────────
 
@@ -292,10 +312,7 @@ export function ready(fiber: Fiber): void {
 @inline export function block(list: usize, cancellable: bool = true): Outcome {
   let f = current;
   if (f == 0) blockedOutside();
-  if (cancellable && (load<u8>(f, offsetof<Fiber>("_flags")) & CANCELLED)) {
-    Rec.setOutcome(f, Outcome.Cancelled);
-    return Outcome.Cancelled;
-  }
+  if (cancellable && (Rec.flags(f) & (CANCELLED | HAS_DEADLINE)) && !mayBlock(f)) return Rec.outcome(f);
   Waiters.push(list, f);
   Rec.setWaitList(f, list);
   park();
@@ -304,6 +321,29 @@ export function ready(fiber: Fiber): void {
 
 function blockedOutside(): void {
   misuse("a blocking operation was called outside a fiber");
+}
+
+/**
+ * For a fiber about to block that is cancelled or has a deadline: false if it must not
+ * block (its outcome says why: Cancelled, or TimedOut when the deadline has passed);
+ * otherwise arms its timer for the deadline and returns true. The one place where every
+ * blocking operation gets its deadline variant.
+ */
+function mayBlock(f: usize): bool {
+  let flags = Rec.flags(f);
+  if (flags & CANCELLED) {
+    Rec.setOutcome(f, Outcome.Cancelled);
+    return false;
+  }
+  if (flags & HAS_DEADLINE) {
+    let deadline = Rec.deadline(f);
+    if (deadline <= hostNow()) {
+      Rec.setOutcome(f, Outcome.TimedOut);
+      return false;
+    }
+    TimerHeap.push(deadline, f);
+  }
+  return true;
 }
 
 /** Wakes the first fiber of the list at `list` with `outcome`; returns it, or 0 if none. */
@@ -349,10 +389,9 @@ function fireSelect(node: usize, outcome: Outcome): usize {
 export function blockSelect(select: SelectState): Outcome {
   let f = current;
   if (f == 0) blockedOutside();
-  if (changetype<Fiber>(f)._flags & CANCELLED) {
+  if ((Rec.flags(f) & (CANCELLED | HAS_DEADLINE)) && !mayBlock(f)) {
     unlinkSelect(changetype<usize>(select), 0);
-    Rec.setOutcome(f, Outcome.Cancelled);
-    return Outcome.Cancelled;
+    return Rec.outcome(f);
   }
   select._fiber = f;
   Rec.setWaitList(f, changetype<usize>(select) | NODE_TAG);
@@ -391,10 +430,7 @@ export function join(target: Fiber): Failure | null {
   }
   if (!target.ended) {
     let me = changetype<Fiber>(self);
-    if (me._flags & CANCELLED) {
-      me._outcome = <u8>Outcome.Cancelled;
-      return null;
-    }
+    if ((me._flags & (CANCELLED | HAS_DEADLINE)) && !mayBlock(self)) return null;
     me._joining = changetype<usize>(target);
     // append, so that joiners wake in the order they joined
     me._next = 0;
@@ -405,9 +441,10 @@ export function join(target: Fiber): Failure | null {
       while (changetype<Fiber>(p)._next != 0) p = changetype<Fiber>(p)._next;
       changetype<Fiber>(p)._next = self;
     }
+    me._outcome = <u8>Outcome.Ok;
     park();
     me._joining = 0;
-    if (<Outcome>me._outcome == Outcome.Cancelled) return null;
+    if (<Outcome>me._outcome != Outcome.Ok) return null;
   }
   Rec.setOutcome(self, Outcome.Ok);
   return target._failure;
@@ -459,13 +496,14 @@ function detachWaiting(fiber: Fiber): void {
   }
   let list = fiber._waitList;
   if (list != 0) {
-    leaveWaitList(f, list);
+    if (list != SLEEPING) leaveWaitList(f, list);
     fiber._waitList = 0;
   }
 }
 
 /** What a fiber's `_waitList` value designates: a list, or a select (tagged). */
 function describeWait(list: usize): string {
+  if (list == SLEEPING) return "sleep";
   return list & NODE_TAG ? describeSelect(list & ~NODE_TAG) : changetype<WaitList>(list).describe();
 }
 
@@ -509,6 +547,9 @@ let pendingMisuse = false;
 
 function finish(f: usize, state: FiberState): void {
   Rec.setState(f, state);
+  let timer = Rec.timer(f);
+  if (timer != 0) TimerHeap.remove(timer - 1);
+  if (Rec.flags(f) & HOST_SPAWNED) hostFiberEnded(f);
   let saved = Rec.saved(f);
   if (saved != 0) {
     savedBytes -= Saved.capacity(saved);
@@ -571,11 +612,25 @@ function save(f: usize, sp: usize): void {
 export function run(budget: u32): RunStatus {
   let base = __stack_pointer;
   fiberBase = base;
+  if (TimerHeap.size() != 0) fireTimers(hostNow());
   while (true) {
-    if (mainEnded) return RunStatus.MainEnded;
+    if (mainEnded && !mainEndReported) {
+      // reported once: fibers spawned by the host afterwards still run (interop.ts)
+      mainEndReported = true;
+      return RunStatus.MainEnded;
+    }
     if (budget-- == 0) return RunStatus.Budget;
     let f = dequeue();
-    if (f == 0) return RunStatus.Idle;
+    if (f == 0) {
+      // out of ready fibers: the clock decides whether timers wake some
+      if (TimerHeap.size() == 0) return hostCallsPending() != 0 ? RunStatus.Waiting : RunStatus.Idle;
+      fireTimers(hostNow());
+      f = dequeue();
+      if (f == 0) return RunStatus.Waiting;
+    }
+    // woken by its operation before its timer fired: the timer goes
+    let timer = Rec.timer(f);
+    if (timer != 0) TimerHeap.remove(timer - 1);
     current = f;
     Rec.setState(f, FiberState.Running);
     ++switchCount;
@@ -618,6 +673,101 @@ export function run(budget: u32): RunStatus {
     current = 0;
   }
   return RunStatus.Idle;
+}
+
+let mainEndReported = false;
+
+// ─── time (timer.ts keeps the deadlines; time.ts is the user's API) ─────────────────────
+
+/**
+ * Fires every timer due at `now` (host clock): a sleeping fiber wakes with Ok, a fiber
+ * blocked past its deadline is taken off what it waits on and wakes with TimedOut, a
+ * ticker sends the time. A fiber already woken by its operation ignores its timer.
+ * Timers that fire together wake their fibers in deadline order, ties in arm order.
+ */
+function fireTimers(now: f64): void {
+  let target: usize;
+  while ((target = TimerHeap.popDue(now)) != 0) {
+    if (target & TICKER_TAG) {
+      tickerFired(target & ~TICKER_TAG, now);
+      continue;
+    }
+    let f = target;
+    if (Rec.state(f) != FiberState.Blocked) continue;
+    if (Rec.waitList(f) == SLEEPING) {
+      Rec.setWaitList(f, 0);
+      Rec.setOutcome(f, Outcome.Ok);
+    } else {
+      detachWaiting(changetype<Fiber>(f));
+      Rec.setOutcome(f, Outcome.TimedOut);
+    }
+    enqueue(f);
+  }
+}
+
+/** The earliest pending deadline (host clock, ms), or +Infinity. */
+export function nextDeadline(): f64 {
+  return TimerHeap.nextDeadline();
+}
+
+/**
+ * Blocks the running fiber until the host clock reaches `until` (or its deadline, if
+ * earlier: then TimedOut). Returns Ok, Cancelled or TimedOut. A time already past yields
+ * once instead (so `sleep(0)` lets the other ready fibers run).
+ */
+export function sleepUntilHost(until: f64): Outcome {
+  let f = current;
+  if (f == 0) misuse("sleep() called outside a fiber");
+  let flags = Rec.flags(f);
+  if (flags & CANCELLED) {
+    Rec.setOutcome(f, Outcome.Cancelled);
+    return Outcome.Cancelled;
+  }
+  let result = Outcome.Ok;
+  if ((flags & HAS_DEADLINE) && Rec.deadline(f) < until) {
+    until = Rec.deadline(f);
+    result = Outcome.TimedOut;
+  }
+  if (until <= hostNow()) {
+    yieldNow();
+    Rec.setOutcome(f, result);
+    return result;
+  }
+  TimerHeap.push(until, f);
+  Rec.setWaitList(f, SLEEPING);
+  park();
+  let woke = Rec.outcome(f);
+  if (woke == Outcome.Ok) {
+    Rec.setOutcome(f, result);
+    return result;
+  }
+  return woke;
+}
+
+/**
+ * Sets the running fiber's deadline (host clock, ms; +Infinity clears it): from then on
+ * every blocking operation it starts returns TimedOut once the deadline passes. Returns
+ * the previous deadline, for the caller to restore.
+ */
+export function setDeadlineHost(deadline: f64): f64 {
+  let f = current;
+  if (f == 0) misuse("a deadline can only be set inside a fiber");
+  let fiber = changetype<Fiber>(f);
+  let previous = fiber._flags & HAS_DEADLINE ? fiber._deadline : Infinity;
+  if (deadline < Infinity) {
+    fiber._deadline = deadline;
+    fiber._flags |= HAS_DEADLINE;
+  } else {
+    fiber._deadline = 0;
+    fiber._flags &= ~HAS_DEADLINE;
+  }
+  return previous;
+}
+
+/** The running fiber's deadline (host clock), or +Infinity. */
+export function deadlineHost(): f64 {
+  let f = current;
+  return f != 0 && (Rec.flags(f) & HAS_DEADLINE) ? Rec.deadline(f) : Infinity;
 }
 
 // ─── failures ───────────────────────────────────────────────────────────────────────────
@@ -776,6 +926,7 @@ export function dumpFibers(limit: u32, minAge: f64 = -1): string {
     if (fiber._joining != 0) line += " (join " + changetype<Fiber>(fiber._joining).toString() + ")";
     else if (fiber._waitList != 0) line += " (" + describeWait(fiber._waitList) + ")";
     if (fiber._flags & CANCELLED) line += " cancelled";
+    if (fiber._timer != 0 && blocked) line += " timer armed";
     let scope = fiber._scope;
     if (scope !== null) line += " in scope #" + scope.id.toString();
     if (blocked) line += " for " + age.toString() + (age == 1 ? " switch" : " switches");

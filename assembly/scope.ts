@@ -107,8 +107,9 @@ export class Scope {
     if (this.contains(me)) misuseOf("scope #" + this.id.toString() + " waited on by its own member " + me.toString());
     while (this._alive > 0) {
       let outcome = block(changetype<usize>(this._waiters));
-      // a cancelled waiter cancels the scope and keeps waiting: no member is left behind
-      if (outcome == Outcome.Cancelled) {
+      // a cancelled waiter, or one past its deadline, cancels the scope and keeps
+      // waiting: no member is left behind
+      if (outcome != Outcome.Ok) {
         this.cancel();
         while (this._alive > 0) block(changetype<usize>(this._waiters), false);
       }

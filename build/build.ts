@@ -4,7 +4,9 @@
 //   1. asc compiles the program together with weft's ABI entry (assembly/abi.ts), optimized,
 //      with the suspend primitives marked no-inline so that the optimizer cannot move a
 //      `start_unwind` into user code (the pass would then silently skip that function);
-//   2. our link step gives the ABI's `weft.main` import the program's exported `main`;
+//   2. our link steps give the ABI's `weft.main` import the program's exported `main`, and
+//      `weft.call_export` a dispatcher over the program's other numeric exports, which the
+//      host can then spawn as fibers (`program.spawn`);
 //   3. Binaryen's asyncify pass instruments every function that can reach a suspend
 //      primitive. No import can suspend (fibers park inside wasm), so imports are ignored;
 //   4. our verify step checks that only the primitives start an unwind and that every
@@ -19,7 +21,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
-import { linkMain, analyze, hideStateIntrinsic, bindStateIntrinsic, removeAsyncifyExports, type ModuleReport } from "./passes.js";
+import { linkMain, linkExports, analyze, hideStateIntrinsic, bindStateIntrinsic, removeAsyncifyExports, type ModuleReport } from "./passes.js";
 
 /** Options of `build` and of `weft build`. */
 export interface BuildOptions {
@@ -114,6 +116,8 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
   try {
     module.setFeatures(FEATURES);
     linkMain(module, path.relative(process.cwd(), entry));
+    const spawnable = linkExports(module);
+    if (spawnable.length) log(`spawnable from the host: ${spawnable.join(", ")}`);
     const stateIntrinsic = hideStateIntrinsic(module);
 
     binaryen.clearPassArguments();

@@ -1,6 +1,8 @@
 // passes.ts: weft's own Binaryen steps, run around the asyncify pass.
 //
 //   linkMain  (before asyncify) gives the ABI's `weft.main` import the program's `main`.
+//   linkExports (before asyncify) makes the program's numeric exports spawnable from the
+//             host: `weft.call_export` becomes a dispatcher over them (interop.ts).
 //   analyze   (after asyncify, before optimization, while every function still has its
 //             own body) reports which functions were instrumented and checks the rules
 //             the switch depends on (assembly/switch.ts):
@@ -49,6 +51,82 @@ export function linkMain(module: binaryen.Module, entryName: string): void {
   module.addFunction(ABI_MAIN_ENTRY, binaryen.none, binaryen.none, [], module.call(exported.value, [], binaryen.none));
   module.removeFunction(mainImport);
   module.removeExport("main");
+}
+
+/** Prefix of the exported global that gives a spawnable export its number (host/abi.ts). */
+export const SPAWNABLE_PREFIX = "__weft_export$";
+
+/**
+ * Gives `weft.call_export(index, arg: f64): f64` (assembly/interop.ts) a body that calls
+ * export number `index`, converting the argument to its parameter's type and its result
+ * to f64, and exports each number as a global `__weft_export$<name>`. Spawnable: every
+ * function the program exports itself (not `main`, not the runtime's `__` exports) with
+ * at most one parameter, all of numeric types. Returns the names made spawnable.
+ */
+export function linkExports(module: binaryen.Module): string[] {
+  const importName = findImport(module, "weft", "call_export");
+  if (importName === null) return [];
+  const spawnable: { name: string; fn: string; param: number; result: number }[] = [];
+  const numeric = [binaryen.i32, binaryen.i64, binaryen.f32, binaryen.f64];
+  for (let i = 0, n = module.getNumExports(); i < n; i++) {
+    const info = binaryen.getExportInfo(module.getExportByIndex(i));
+    if (info.kind !== binaryen.ExternalFunction || info.name.startsWith("__") || info.name === "_start") continue;
+    const fn = binaryen.getFunctionInfo(module.getFunction(info.value));
+    const params = binaryen.expandType(fn.params);
+    const results = binaryen.expandType(fn.results);
+    if (params.length > 1 || results.length > 1) continue;
+    if (!params.every((t) => numeric.includes(t)) || !results.every((t) => numeric.includes(t))) continue;
+    spawnable.push({ name: info.name, fn: info.value, param: params[0] ?? binaryen.none, result: results[0] ?? binaryen.none });
+  }
+  const m = module;
+  const arg = () => m.local.get(1, binaryen.f64);
+  const convertArg = (type: number) => {
+    switch (type) {
+      case binaryen.i32: // via i64: both signed and unsigned 32-bit values survive
+        return m.i32.wrap(m.i64.trunc_s_sat.f64(arg()));
+      case binaryen.i64:
+        return m.i64.trunc_s_sat.f64(arg());
+      case binaryen.f32:
+        return m.f32.demote(arg());
+      default:
+        return arg();
+    }
+  };
+  const cases = spawnable.map((e, index) => {
+    const call = m.call(e.fn, e.param === binaryen.none ? [] : [convertArg(e.param)], e.result);
+    let value: binaryen.ExpressionRef;
+    switch (e.result) {
+      case binaryen.none:
+        value = m.block(null, [call, m.f64.const(0)], binaryen.f64);
+        break;
+      case binaryen.i32:
+        value = m.f64.convert_s.i32(call);
+        break;
+      case binaryen.i64:
+        value = m.f64.convert_s.i64(call);
+        break;
+      case binaryen.f32:
+        value = m.f64.promote(call);
+        break;
+      default:
+        value = call;
+    }
+    return m.if(m.i32.eq(m.local.get(0, binaryen.i32), m.i32.const(index)), m.return(value));
+  });
+  module.removeFunction(importName);
+  module.addFunction(
+    importName,
+    binaryen.createType([binaryen.i32, binaryen.f64]),
+    binaryen.f64,
+    [],
+    m.block(null, [...cases, m.unreachable()], binaryen.unreachable),
+  );
+  spawnable.forEach((e, index) => {
+    const global = SPAWNABLE_PREFIX + e.name;
+    module.addGlobal(global, binaryen.i32, false, m.i32.const(index));
+    module.addGlobalExport(global, global);
+  });
+  return spawnable.map((e) => e.name);
 }
 
 /**

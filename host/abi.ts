@@ -19,7 +19,17 @@ export const REQUIRED_EXPORTS = [
   "__weft_stats",
   "__weft_take_failure",
   "__weft_switches",
+  "__weft_next_deadline",
+  "__weft_pending_calls",
+  "__weft_complete",
+  "__weft_spawn_export",
+  "__weft_take_settled",
+  "__weft_settled_result",
+  "__weft_settled_failure",
 ] as const;
+
+/** Prefix of the exported globals that number the spawnable exports (build/passes.ts). */
+export const SPAWNABLE_PREFIX = "__weft_export$";
 
 /** The exports as the host calls them. */
 export interface WeftExports {
@@ -27,6 +37,8 @@ export interface WeftExports {
   /** Runs the program's top-level code (asc --exportStart). */
   _start(): void;
   __new(size: number, classId: number): number;
+  __pin(ptr: number): number;
+  __unpin(ptr: number): void;
   __collect?(): void;
   __weft_start(): void;
   __weft_run(budget: number): number;
@@ -39,10 +51,17 @@ export interface WeftExports {
   __weft_alive(): number;
   __weft_stats(): number;
   __weft_take_failure(): number;
+  __weft_next_deadline(): number;
+  __weft_pending_calls(): number;
+  __weft_complete(token: number, result: number, code: number, message: number): number;
+  __weft_spawn_export(index: number, arg: number, name: number): number;
+  __weft_take_settled(): number;
+  __weft_settled_result(id: number): number;
+  __weft_settled_failure(id: number): number;
 }
 
 /** `__weft_run` results (assembly/scheduler.ts RunStatus). */
-export const RunStatus = { MainEnded: 0, Idle: 1, Budget: 2 } as const;
+export const RunStatus = { MainEnded: 0, Idle: 1, Budget: 2, Waiting: 3 } as const;
 
 /** Switches per `__weft_run` call (see `run` in assembly/scheduler.ts for why). */
 export const RUN_BUDGET = 8192;
@@ -163,7 +182,22 @@ export function readString(memory: WebAssembly.Memory, ptr: number): string | nu
   return out;
 }
 
-/** Allocates an AssemblyScript string holding `text`; returns its pointer. */
+/**
+ * Calls `fn` with AssemblyScript strings holding `texts` (null → 0), pinned for the call:
+ * an allocation inside the call (or writing the next string) could otherwise let the GC
+ * free one before the core stored it.
+ */
+export function withStrings<T>(exports: WeftExports, texts: (string | null)[], fn: (...ptrs: number[]) => T): T {
+  const ptrs: number[] = [];
+  try {
+    for (const text of texts) ptrs.push(text === null ? 0 : exports.__pin(writeString(exports, text)));
+    return fn(...ptrs);
+  } finally {
+    for (const ptr of ptrs) if (ptr) exports.__unpin(ptr);
+  }
+}
+
+/** Allocates an AssemblyScript string holding `text`; returns its pointer (unpinned). */
 export function writeString(exports: WeftExports, text: string): number {
   const ptr = exports.__new(text.length << 1, STRING_ID);
   const units = new Uint16Array(exports.memory.buffer, ptr, text.length);

@@ -18,8 +18,9 @@ import {
   FailureKind,
   readStats,
   readString,
-  writeString,
+  withStrings,
   takeFailure,
+  SPAWNABLE_PREFIX,
   type Stats,
   type WeftExports,
 } from "./abi.js";
@@ -52,6 +53,38 @@ export interface RuntimeOptions {
    * modules (`env`, `rtrace`) cannot be replaced.
    */
   imports?: Record<string, Record<string, unknown>>;
+}
+
+/** Blocks the thread until `performance.now()` reaches `deadline` (sync `run()` only). */
+function sleepUntil(deadline: number): void {
+  const ms = Math.ceil(deadline - performance.now());
+  if (ms <= 0) return;
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  } catch {
+    throw new Error("every fiber sleeps, and this thread cannot block; run the program with runAsync()");
+  }
+}
+
+/**
+ * Runs callbacks as macrotasks: after the current event-loop turn's other callbacks, so
+ * that wake-ups arriving in one turn are handled by one scheduler pass. setImmediate where
+ * there is one (Node: after the turn's I/O callbacks), else a MessageChannel (browsers:
+ * unlike setTimeout(0), not clamped to 4 ms when nested).
+ */
+function macrotaskScheduler(): (fn: () => void) => void {
+  const g = globalThis as { setImmediate?: (fn: () => void) => unknown };
+  if (typeof g.setImmediate === "function") return (fn) => void g.setImmediate!(fn);
+  if (typeof MessageChannel === "function") {
+    const queue: (() => void)[] = [];
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => queue.shift()?.();
+    return (fn) => {
+      queue.push(fn);
+      channel.port2.postMessage(0);
+    };
+  }
+  return (fn) => void setTimeout(fn, 0);
 }
 
 /** A fiber's failure as the host saw it. */
@@ -88,6 +121,50 @@ export class LoadError extends Error {
   }
 }
 
+/** A host-spawned fiber failed (`spawn`); the message is its failure line. */
+export class FiberError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FiberError";
+  }
+}
+
+/**
+ * Marks a function that returns a Promise as an import for fibers (assembly/hostcall.ts):
+ * the wasm side calls it with a HostCall's token first, then its own arguments, and
+ * waits; the fiber wakes with the resolved number as `result`, or with `code`/`error`
+ * from a rejection (`error.code`, `error.message`).
+ *
+ *   imports: { app: { fetchUser: asyncImport(async (id) => (await db.get(id)).score) } }
+ */
+export function asyncImport(fn: (...args: number[]) => Promise<unknown> | unknown): AsyncImport {
+  return { [ASYNC_IMPORT]: fn };
+}
+
+const ASYNC_IMPORT = Symbol("weft.asyncImport");
+/** What `asyncImport` returns; bound to the program when it is loaded. */
+export interface AsyncImport {
+  [ASYNC_IMPORT]: (...args: number[]) => Promise<unknown> | unknown;
+}
+
+function bindAsyncImport(program: () => WeftProgram, fn: (...args: number[]) => Promise<unknown> | unknown) {
+  return (token: number, ...args: number[]): void => {
+    let promise: Promise<unknown>;
+    try {
+      promise = Promise.resolve(fn(...args));
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    promise.then(
+      (value) => program().complete(token, typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : value ? 1 : 0),
+      (error) => {
+        const e = error as { code?: unknown; message?: unknown };
+        program().completeError(token, typeof e?.code === "string" ? e.code : null, String(e?.message ?? error));
+      },
+    );
+  };
+}
+
 /** Thrown through wasm frames by the `env.abort` import. */
 class AbortUnwind extends Error {
   constructor(
@@ -113,6 +190,8 @@ export class WeftProgram {
   readonly exports: WeftExports;
   /** Allocation counters, when the module was built with rtrace. */
   readonly rtrace: Rtrace | null;
+  /** The program's name in messages (RuntimeOptions.name). */
+  readonly name: string;
   private readonly stdout: (line: string) => void;
   private readonly stderr: (line: string) => void;
   private readonly onFailure: (failure: FiberFailure) => void;
@@ -129,6 +208,7 @@ export class WeftProgram {
   private constructor(instance: WebAssembly.Instance, rtrace: Rtrace | null, options: RuntimeOptions) {
     this.exports = instance.exports as unknown as WeftExports;
     this.rtrace = rtrace;
+    this.name = options.name ?? "the program";
     this.stdout = options.stdout ?? ((line) => console.log(line));
     this.stderr = options.stderr ?? ((line) => console.error(line));
     this.leakAfterMs = options.leakAfterMs;
@@ -167,7 +247,12 @@ export class WeftProgram {
     const imports = hostImports(() => program!, rtrace);
     for (const [moduleName, members] of Object.entries(options.imports ?? {})) {
       if (moduleName in imports) throw new LoadError(`the import module "${moduleName}" is the host's own; choose another name`);
-      imports[moduleName] = members;
+      imports[moduleName] = Object.fromEntries(
+        Object.entries(members).map(([key, value]) => [
+          key,
+          value !== null && typeof value === "object" && ASYNC_IMPORT in value ? bindAsyncImport(() => program!, (value as AsyncImport)[ASYNC_IMPORT]) : value,
+        ]),
+      );
     }
     const unknown = WebAssembly.Module.imports(module).filter(
       (i) => !(i.module in imports) || !(i.name in (imports as Record<string, Record<string, unknown>>)[i.module]),
@@ -181,63 +266,242 @@ export class WeftProgram {
     return program;
   }
 
-  /** Runs `main` to completion (or to deadlock); fibers that fail are isolated. */
+  /**
+   * Runs `main` to completion (or to deadlock) synchronously; fibers that fail are
+   * isolated. While every fiber sleeps, the thread sleeps too (Atomics.wait, where the
+   * environment allows it: Node, workers). A program that waits for the host (I/O,
+   * promises) needs `runAsync`, since the host's work needs the event loop.
+   */
   run(): RunResult {
     this.begin();
-    while (this.slice()) {}
-    return this.end();
-  }
-
-  /**
-   * Runs like `run()`, but returns to the event loop every `sliceMs` milliseconds of
-   * scheduler time, so that the host's timers and signal handlers (the Node wing's SIGQUIT
-   * dump) get their turn while fibers run.
-   */
-  async runAsync(sliceMs = 10): Promise<RunResult> {
-    this.begin();
     for (;;) {
-      const until = performance.now() + sliceMs;
-      let more = true;
-      while ((more = this.slice()) && performance.now() < until) {}
-      if (!more) break;
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      const status = this.step();
+      if (status === RunStatus.Budget) continue;
+      if (status !== RunStatus.Waiting) break;
+      if (this.exports.__weft_pending_calls() > 0) {
+        throw new Error("the program waits for the host (a host call is in flight); run it with runAsync()");
+      }
+      sleepUntil(this.exports.__weft_next_deadline());
     }
     return this.end();
   }
 
+  /**
+   * Runs `main` on the event loop: the scheduler runs in slices of at most `sliceMs`,
+   * between which the host's callbacks (I/O, promises, signals) get their turn; while
+   * every fiber waits, exactly one host timer is armed for the earliest deadline and no
+   * CPU is used. Resolves when `main` ends. Host-spawned fibers (`spawn`) keep the
+   * program running until they settle.
+   */
+  runAsync(sliceMs = 10): Promise<RunResult> {
+    if (this.mainResult) throw new Error("a weft program runs once; load it again to rerun");
+    this.sliceMs = sliceMs;
+    this.mainResult = new Promise((resolve) => (this.resolveMain = resolve));
+    this.begin();
+    this.schedule();
+    return this.mainResult;
+  }
+
+  /**
+   * Spawns a fiber running the program's exported function `exportName` with `arg` (at
+   * most one numeric parameter; see assembly/interop.ts) and resolves with its result as
+   * a number, or rejects with a FiberError if the fiber fails. Starts the program (and
+   * `main`) on the event loop if it is not running yet.
+   */
+  spawn(exportName: string, arg = 0, fiberName: string | null = null): Promise<number> {
+    const index = (this.exports as unknown as Record<string, unknown>)[SPAWNABLE_PREFIX + exportName];
+    if (!(index instanceof WebAssembly.Global)) {
+      const names = Object.keys(this.exports)
+        .filter((n) => n.startsWith(SPAWNABLE_PREFIX))
+        .map((n) => n.slice(SPAWNABLE_PREFIX.length));
+      return Promise.reject(
+        new Error(
+          `"${exportName}" is not a spawnable export of ${this.name} (an exported function with at most one numeric parameter); ` +
+            (names.length ? `it has: ${names.join(", ")}` : "it has none"),
+        ),
+      );
+    }
+    if (!this.mainResult) void this.runAsync();
+    if (this.over) return Promise.reject(new Error(`${this.name} has stopped (exit status ${this.exitCode}); it runs no more fibers`));
+    let id = 0;
+    const ok = this.guard(() => {
+      id = withStrings(this.exports, [fiberName], (name) => this.exports.__weft_spawn_export(index.value as number, arg, name));
+    });
+    if (!ok || !id) return Promise.reject(new Error(`${this.name}: spawning ${exportName} failed outside any fiber`));
+    return new Promise((resolve, reject) => {
+      this.spawned.set(id, { resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /**
+   * Completes host call `token` (assembly/hostcall.ts) with `result`; its fiber wakes on
+   * the next scheduler pass. Returns false if no such call is in flight. May be called at
+   * any time, from any callback.
+   */
+  complete(token: number, result = 0): boolean {
+    return this.settleCall(token, result, null, null);
+  }
+
+  /** Completes host call `token` with an error: a short `code` (ENOENT, ...) and a message. */
+  completeError(token: number, code: string | null, message: string): boolean {
+    return this.settleCall(token, 0, code, message);
+  }
+
+  private settleCall(token: number, result: number, code: string | null, message: string | null): boolean {
+    if (this.over) return false;
+    let done = 0;
+    if (!this.guard(() => (done = withStrings(this.exports, [code, message], (c, m) => this.exports.__weft_complete(token, result, c, m))))) {
+      this.stop(3);
+      return false;
+    }
+    if (done) this.schedule();
+    return done === 1;
+  }
+
   private exitCode = 0;
+  /** The program stopped for good: deadlock, or a fault outside any fiber. */
+  private over = false;
+  private sliceMs = 10;
+  private mainResult: Promise<RunResult> | null = null;
+  private resolveMain: ((result: RunResult) => void) | null = null;
+  private mainEnded = false;
+  private readonly spawned = new Map<number, { resolve: (value: number) => void; reject: (error: Error) => void }>();
+  private scheduled = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private timerAt = Infinity;
 
   private begin(): void {
     if (this.started) throw new Error("a weft program runs once; load it again to rerun");
     this.started = true;
     const x = this.exports;
     // top-level code first (module initializers), then `main` as fiber #1
-    if (!this.guard(() => x._start()) || !this.guard(() => x.__weft_start())) this.exitCode = 3;
+    if (!this.guard(() => x._start()) || !this.guard(() => x.__weft_start())) this.stop(3);
   }
 
-  /** One scheduler slice (RUN_BUDGET switches at most); false once the program is over. */
-  private slice(): boolean {
-    if (this.exitCode !== 0) return false;
+  /**
+   * One scheduler call (RUN_BUDGET switches at most), with failure reports and settled
+   * spawns taken; returns its RunStatus. Decides the program's end: MainEnded once, Idle
+   * (a deadlock while `main` runs) and a fault outside any fiber stop it.
+   */
+  private step(): number {
+    if (this.exitCode !== 0) return RunStatus.MainEnded;
     const x = this.exports;
-    let status: number = -1;
+    let status: number = RunStatus.Budget;
     const ok = this.guard(() => (status = x.__weft_run(RUN_BUDGET)));
     this.reportFailures();
+    this.settleSpawns();
     this.tick();
     if (!ok) {
-      this.exitCode = 3;
-      return false;
+      this.stop(3);
+      return RunStatus.MainEnded;
     }
-    if (status === RunStatus.MainEnded) return false;
+    if (status === RunStatus.MainEnded) this.mainEnded = true;
     if (status === RunStatus.Idle) {
-      const alive = x.__weft_alive();
-      this.stderr(`deadlock: all ${alive} fiber${alive === 1 ? " is" : "s are"} asleep`);
-      for (const line of this.dump()) this.stderr(`  ${line}`);
-      this.exitCode = 2;
-      return false;
+      if (!this.mainEnded) {
+        const alive = x.__weft_alive();
+        this.stderr(`deadlock: all ${alive} fiber${alive === 1 ? " is" : "s are"} asleep`);
+        for (const line of this.dump()) this.stderr(`  ${line}`);
+        this.stop(2);
+        return RunStatus.MainEnded;
+      }
+      // after main: fibers the host still waits for can never finish
+      this.rejectSpawns((id) => `deadlock: fiber #${id} can never finish: every fiber is asleep`);
     }
-    // Budget, or -1 (a fiber failed): the scheduler resumes with the others
-    return true;
+    // Budget, or a failed fiber's slice (status unset): the scheduler resumes with the others
+    return status;
   }
+
+  /** Stops the program for good with `exitCode` (2 deadlock, 3 fault outside fibers). */
+  private stop(exitCode: number): void {
+    this.exitCode = exitCode;
+    this.over = true;
+    this.rejectSpawns(() => `${this.name} stopped (exit status ${exitCode})`);
+  }
+
+  private rejectSpawns(message: (id: number) => string): void {
+    for (const [id, { reject }] of this.spawned) reject(new Error(message(id)));
+    this.spawned.clear();
+  }
+
+  /** Settles the Promises of host-spawned fibers that ended. */
+  private settleSpawns(): void {
+    const x = this.exports;
+    for (let id; (id = x.__weft_take_settled()); ) {
+      const result = x.__weft_settled_result(id);
+      const failure = readString(x.memory, x.__weft_settled_failure(id));
+      const pending = this.spawned.get(id);
+      this.spawned.delete(id);
+      if (!pending) continue;
+      if (failure !== null) pending.reject(new FiberError(failure));
+      else pending.resolve(result);
+    }
+  }
+
+  /** Runs the scheduler in the next macrotask (once, however often it is asked). */
+  private schedule(): void {
+    if (this.scheduled || this.over || !this.mainResult) return;
+    this.scheduled = true;
+    this.macrotask(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  /** One event-loop turn of scheduling: slices until `sliceMs` is spent or nothing is ready. */
+  private pump(): void {
+    if (this.over && this.resolveMain === null) return;
+    const until = performance.now() + this.sliceMs;
+    for (;;) {
+      const status = this.step();
+      if (this.over || (this.mainEnded && this.spawned.size === 0)) {
+        this.disarm();
+        this.finishMain();
+        return;
+      }
+      if (status === RunStatus.MainEnded) {
+        this.finishMain();
+        continue; // host-spawned fibers still run
+      }
+      if (status === RunStatus.Waiting || status === RunStatus.Idle) {
+        this.arm(this.exports.__weft_next_deadline());
+        return;
+      }
+      if (performance.now() >= until) {
+        this.schedule();
+        return;
+      }
+    }
+  }
+
+  private finishMain(): void {
+    const resolve = this.resolveMain;
+    if (!resolve) return;
+    this.resolveMain = null;
+    resolve(this.end());
+  }
+
+  /** Keeps exactly one host timer, for the earliest deadline (none for +Infinity). */
+  private arm(deadline: number): void {
+    if (deadline === this.timerAt && this.timer !== null) return;
+    this.disarm();
+    if (!Number.isFinite(deadline)) return;
+    this.timerAt = deadline;
+    // whole ms, rounded up: a timer that fires early would only find nothing due
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, Math.ceil(deadline - performance.now())));
+  }
+
+  private disarm(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+
+  private readonly macrotask = macrotaskScheduler();
 
   private end(): RunResult {
     const x = this.exports;
@@ -363,11 +627,8 @@ export class WeftProgram {
       kind = FailureKind.Trap;
     }
     x.__weft_reset();
-    if (!abort) {
-      const text = trapMessage(kind, error) + (where ? ` in ${where}` : "");
-      messagePtr = writeString(x, text);
-    }
-    const failed = x.__weft_fail(kind, messagePtr, filePtr, line, column);
+    const text = abort ? null : trapMessage(kind, error) + (where ? ` in ${where}` : "");
+    const failed = withStrings(x, [text], (written) => x.__weft_fail(kind, written || messagePtr, filePtr, line, column));
     if (!failed) {
       const text = abort ? readString(x.memory, abort.messagePtr) : String((error as Error)?.message ?? error);
       this.stderr(`weft: fatal: fault outside any fiber: ${text}`);
@@ -429,6 +690,8 @@ function hostImports(program: () => WeftProgram, rtrace: Rtrace | null): Record<
   const timers = new Map<string, number>();
   const label = (ptr: number) => readString(program().exports.memory, ptr) ?? "default";
   const imports: Record<string, Record<string, unknown>> = {
+    // the clock of timers (assembly/platform.ts); deadlines come back in it
+    weft: { now: () => performance.now() },
     env: {
       abort: (message: number, file: number, line: number, column: number) => program().abort(message, file, line, column),
       trace: (message: number, n: number, ...args: number[]) => {

@@ -24,6 +24,7 @@
 import { Fiber, Outcome, Rec } from "../fiber";
 import { block, wakeOne, wakeAll, currentAddress, misuseOf } from "../scheduler";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
+import { beginTimeout, endTimeout } from "../time";
 
 /** The bits of a value of any type, as they travel through a fiber's slot. */
 // @ts-ignore: decorator
@@ -256,6 +257,14 @@ export class Channel<T> {
     return result;
   }
 
+  /** `send`, giving up after `ms`: Ok, or TimedOut (the value was not sent), or Cancelled. */
+  sendTimeout(value: T, ms: f64): Outcome {
+    let previous = beginTimeout(ms);
+    let result = this.send(value);
+    endTimeout(previous);
+    return result;
+  }
+
   /** Sends without blocking: Ok, or WouldBlock if no receiver waits and the buffer is full. */
   trySend(value: T): Outcome {
     let ch = changetype<usize>(this);
@@ -281,6 +290,14 @@ export class Channel<T> {
     let result = block(receiversOf<T>(ch));
     let value = fromBits<T>(takeSlot(me));
     Rec.setOutcome(me, result);
+    return value;
+  }
+
+  /** `recv`, giving up after `ms`: then the zero value, and `outcome()` says TimedOut. */
+  recvTimeout(ms: f64): T {
+    let previous = beginTimeout(ms);
+    let value = this.recv();
+    endTimeout(previous);
     return value;
   }
 

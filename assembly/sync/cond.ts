@@ -45,6 +45,7 @@
 
 import { Fiber, Outcome, Rec, CANCELLED } from "../fiber";
 import { block, wakeOne, currentAddress, misuseOf } from "../scheduler";
+import { beginTimeout, endTimeout } from "../time";
 import { WaitList, WaitKind, Waiters, newObjectId } from "./waitlist";
 import { Mutex } from "./mutex";
 
@@ -127,6 +128,14 @@ export class Cond {
     // a signal makes us the owner of the mutex before it (or the unlock after it) wakes us
     let result = block(load<usize>(c, offsetof<Cond>("_waiters")));
     if (ownerOf(m) != me) relock(m, me);
+    return result;
+  }
+
+  /** `wait`, giving up after `ms` (TimedOut); the mutex is held again either way. */
+  waitTimeout(ms: f64): Outcome {
+    let previous = beginTimeout(ms);
+    let result = this.wait();
+    endTimeout(previous);
     return result;
   }
 

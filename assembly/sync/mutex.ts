@@ -11,6 +11,7 @@
 
 import { Outcome } from "../fiber";
 import { block, wakeOne, currentAddress, misuseOf } from "../scheduler";
+import { beginTimeout, endTimeout } from "../time";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 export class Mutex {
@@ -47,6 +48,14 @@ export class Mutex {
     }
     // unlock() makes us the owner before it wakes us
     return block(load<usize>(changetype<usize>(this), offsetof<Mutex>("_waiters")));
+  }
+
+  /** `lock`, giving up after `ms`: Ok, or TimedOut / Cancelled (then not locked). */
+  lockTimeout(ms: f64): Outcome {
+    let previous = beginTimeout(ms);
+    let result = this.lock();
+    endTimeout(previous);
+    return result;
   }
 
   /** Locks if free; Ok or WouldBlock. */

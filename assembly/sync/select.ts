@@ -27,10 +27,12 @@
 // nodes and readies the fiber; a send case's value moves into the fiber's slot where the
 // receiving channel reads it, a receive case's value arrives in that slot.
 //
-// Timeouts: `wait(timeoutMs)` is designed in (select returns SELECT_TIMED_OUT) but only a
-// zero timeout, which is `poll()`, works until the runtime has timers.
+// Timeouts: `wait(timeoutMs)` returns SELECT_TIMED_OUT when no case completed in time (the
+// timeout narrows the fiber's deadline for the wait, time.ts); `recv(after(ms))` is the
+// other way, a timer channel as one more case (ticker.ts).
 
 import { Outcome, Rec } from "../fiber";
+import { beginTimeout, endTimeout } from "../time";
 import { currentAddress, blockSelect, misuseOf } from "../scheduler";
 import { WaitNode, SelectState, Waiters, NODE_TAG } from "./waitlist";
 import { Channel, sendersOf, receiversOf, isClosed, offer, take, takeSlot, toBits, fromBits, zero, sendOnClosed } from "./channel";
@@ -160,13 +162,21 @@ export class Select extends SelectState {
   }
 
   /**
-   * Completes one case, blocking until one can; returns its index. A negative
-   * `timeoutMs` (the default) waits forever; 0 is `poll()`.
+   * Completes one case, blocking until one can; returns its index. With `timeoutMs` >= 0,
+   * returns SELECT_TIMED_OUT if no case could complete within it (0 is `poll()`, but
+   * answers SELECT_TIMED_OUT); negative (the default) waits forever. The fiber's deadline
+   * (time.ts) applies too.
    */
-  wait(timeoutMs: i32 = -1): i32 {
-    if (timeoutMs == 0) return this.run(false);
-    if (timeoutMs > 0) misuseOf("select timeouts need the runtime's timers, which are not there yet; use poll() or no timeout");
-    return this.run(true);
+  wait(timeoutMs: f64 = -1): i32 {
+    if (timeoutMs < 0) return this.run(true);
+    if (timeoutMs == 0) {
+      let i = this.run(false);
+      return i == SELECT_DEFAULT ? SELECT_TIMED_OUT : i;
+    }
+    let previous = beginTimeout(timeoutMs);
+    let i = this.run(true);
+    endTimeout(previous);
+    return i;
   }
 
   /** Completes one ready case and returns its index, or SELECT_DEFAULT if none is ready. */
@@ -222,9 +232,11 @@ export class Select extends SelectState {
     }
     let outcome = blockSelect(this);
     let fired = this.fired;
-    if (outcome == Outcome.Cancelled && fired < 0) {
-      this.fired = SELECT_CANCELLED;
-      return SELECT_CANCELLED;
+    if (fired < 0) {
+      // no case fired: the fiber was cancelled, or its deadline passed
+      fired = outcome == Outcome.TimedOut ? SELECT_TIMED_OUT : SELECT_CANCELLED;
+      this.fired = fired;
+      return fired;
     }
     unchecked(cases[fired]).finish(me, outcome);
     return fired;

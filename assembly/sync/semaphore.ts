@@ -38,6 +38,7 @@
 
 import { Outcome, Rec } from "../fiber";
 import { block, wakeOne, currentAddress, misuseOf } from "../scheduler";
+import { beginTimeout, endTimeout } from "../time";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 // Raw access by address: the blocking path holds no managed temporaries (see mutex.ts).
@@ -137,6 +138,14 @@ export class Semaphore {
     // release() makes us the owner of the n permits before it wakes us with Ok
     let result = block(list);
     if (result != Outcome.Ok) cancelled(s);
+    return result;
+  }
+
+  /** `acquire`, giving up after `ms`: Ok, or TimedOut / Cancelled (nothing acquired). */
+  acquireTimeout(n: i64, ms: f64): Outcome {
+    let previous = beginTimeout(ms);
+    let result = this.acquire(n);
+    endTimeout(previous);
     return result;
   }
 

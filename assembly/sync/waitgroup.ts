@@ -9,6 +9,7 @@
 import { Outcome } from "../fiber";
 import { block, wakeAll, misuseOf } from "../scheduler";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
+import { beginTimeout, endTimeout } from "../time";
 
 export class WaitGroup {
   /** Shown in dumps as `waitgroup #id`. */
@@ -45,6 +46,14 @@ export class WaitGroup {
   wait(): Outcome {
     if (this._count == 0) return Outcome.Ok;
     return block(load<usize>(changetype<usize>(this), offsetof<WaitGroup>("_waiters")));
+  }
+
+  /** `wait`, giving up after `ms`: Ok, TimedOut or Cancelled. */
+  waitTimeout(ms: f64): Outcome {
+    let previous = beginTimeout(ms);
+    let result = this.wait();
+    endTimeout(previous);
+    return result;
   }
 
   private negative(count: i32): void {

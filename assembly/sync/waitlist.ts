@@ -21,6 +21,7 @@
 // the list itself by its owner, which every fiber blocked on it holds on its stack.
 
 import { Rec } from "../fiber";
+import { describeHostCall } from "../hostcall";
 
 /** What a list's waiters wait for, as shown in dumps. */
 export enum WaitKind {
@@ -34,6 +35,8 @@ export enum WaitKind {
   Once = 5,
   /** Cond.wait() until a signal (sync/cond.ts). */
   Cond = 6,
+  /** HostCall.wait() until the host completes the call (hostcall.ts). */
+  HostCall = 7,
   /** Scope.wait() (scope.ts). */
   Scope = 10,
 }
@@ -204,6 +207,7 @@ export class WaitList {
       case WaitKind.Once: return "once #" + id;
       case WaitKind.Cond: return "cond #" + id;
       case WaitKind.Scope: return "scope #" + id + " wait";
+      case WaitKind.HostCall: return describeHostCall(this.ownerId);
     }
     return "waitgroup #" + id;
   }
