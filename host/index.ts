@@ -8,8 +8,10 @@
 // reachable from it.
 
 // loading and running a program
-export { WeftProgram, LoadError, DUMP_LIMIT, type RuntimeOptions, type RunResult, type FiberFailure, type Stats } from "./runtime.js";
+export { WeftProgram, LoadError, FiberError, asyncImport, DUMP_LIMIT, type AsyncImport, type RuntimeOptions, type RunResult, type FiberFailure, type Stats } from "./runtime.js";
 export { loadProgram, compileProgram, type ProgramSource } from "./load.js";
+// talking with fibers: ports (program.ports), host calls, host-spawned fibers
+export { Ports, type PortHandler } from "./ports.js";
 // the module ABI, for hosts that drive the core themselves
 export { RunStatus, RUN_BUDGET, FailureKind, readStats, readString, writeString, type WeftExports } from "./abi.js";
 // a program in a dedicated Worker, driven from the page
