@@ -12,6 +12,8 @@
 //   .stats, .sample, onSample             ◄──  "sample" {stats, sample} (every sampleMs)
 //   onMessage                             ◄──  "message"  (the program's imports post these)
 //   .post(message)                        ──►  "message"  (the imports' onMessage handler)
+//   .send(port, text), .close(port)       ──►  "port-send", "port-close" → program.ports
+//   .on(port, handler)                    ◄──  "port" {name, text}  (assembly/port.ts toHost)
 //   .done resolves / rejects              ◄──  "exit" {result} / "error" {message}
 //
 // Host imports are functions and cannot cross postMessage, so the worker script supplies
@@ -39,13 +41,16 @@ export interface Endpoint {
 // objects may share one endpoint (and a refused second start reaches only its sender).
 type ToWorker =
   | { weft: "start"; id: string; source: string | ArrayBuffer | ArrayBufferView | WebAssembly.Module; name?: string; sliceMs: number; data: unknown }
-  | { weft: "message"; id: string; message: unknown };
+  | { weft: "message"; id: string; message: unknown }
+  | { weft: "port-send"; id: string; name: string; text: string }
+  | { weft: "port-close"; id: string; name: string };
 
 type ToPage = { id: string } & (
   | { weft: "line"; stream: "out" | "err"; line: string }
   | { weft: "failure"; failure: FiberFailure }
   | { weft: "sample"; stats: Stats; sample: unknown }
   | { weft: "message"; message: unknown }
+  | { weft: "port"; name: string; text: string | null }
   | { weft: "exit"; result: RunResult }
   | { weft: "error"; message: string; load: boolean }
 );
@@ -80,10 +85,20 @@ export interface ServeOptions {
 export function serveProgram(options: ServeOptions = {}, scope: Endpoint = globalThis as unknown as Endpoint): void {
   const handlers: ((message: unknown) => void)[] = [];
   let running: string | null = null;
+  // port messages wait here until the program is loaded
+  const portQueue: ToWorker[] = [];
+  let program: WeftProgram | null = null;
+  const toPort = (message: ToWorker) => {
+    if (!program) return void portQueue.push(message);
+    if (message.weft === "port-send") program.ports.send(message.name, message.text);
+    else if (message.weft === "port-close") program.ports.close(message.name);
+  };
   scope.addEventListener("message", (event: MessageEvent) => {
     const message = event.data as ToWorker;
     if (message?.weft === "message" && message.id === running) {
       for (const handler of handlers) handler(message.message);
+    } else if ((message?.weft === "port-send" || message?.weft === "port-close") && message.id === running) {
+      toPort(message);
     } else if (message?.weft === "start") {
       const send = (reply: Reply, transfer?: Transferable[]) => scope.postMessage({ ...reply, id: message.id }, transfer);
       if (running !== null) {
@@ -91,7 +106,10 @@ export function serveProgram(options: ServeOptions = {}, scope: Endpoint = globa
         return;
       }
       running = message.id;
-      void serve(message, options, handlers, send);
+      void serve(message, options, handlers, send, (loaded) => {
+        program = loaded;
+        for (const queued of portQueue.splice(0)) toPort(queued);
+      });
     }
   });
   startPort(scope);
@@ -107,6 +125,7 @@ async function serve(
   options: ServeOptions,
   handlers: ((message: unknown) => void)[],
   send: (message: Reply, transfer?: Transferable[]) => void,
+  loaded: (program: WeftProgram) => void,
 ): Promise<void> {
   const context: WorkerContext = {
     data: start.data,
@@ -126,6 +145,8 @@ async function serve(
     send({ weft: "error", message: (e as Error).message, load: e instanceof LoadError });
     return;
   }
+  program.ports.onAny((name, text) => send({ weft: "port", name, text }));
+  loaded(program);
   const sample = () => send({ weft: "sample", stats: program.stats(), sample: options.sample?.(program) });
   const timer = setInterval(sample, options.sampleMs ?? 16);
   try {
@@ -171,6 +192,9 @@ export class WorkerProgram {
   readonly done: Promise<RunResult>;
   private ended = false;
   private readonly name: string;
+  private readonly portHandlers = new Map<string, ((text: string | null) => void)[]>();
+  /** Port messages that arrived before a handler for their port. */
+  private readonly unheard = new Map<string, (string | null)[]>();
   private readonly id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
   private rejectDone: (error: Error) => void = () => {};
 
@@ -202,6 +226,9 @@ export class WorkerProgram {
           case "message":
             options.onMessage?.(message.message);
             break;
+          case "port":
+            this.deliver(message.name, message.text);
+            break;
           case "exit":
             this.finish(listener);
             resolve(message.result);
@@ -228,6 +255,33 @@ export class WorkerProgram {
   post(message: unknown, transfer?: Transferable[]): void {
     const envelope: ToWorker = { weft: "message", id: this.id, message };
     this.worker.postMessage(envelope, transfer);
+  }
+
+  /** Sends `text` to the program's `fromHost(name)` channel (assembly/port.ts). */
+  send(name: string, text: string): void {
+    if (typeof text !== "string") throw new TypeError(`port "${name}" carries strings, got ${typeof text}`);
+    const envelope: ToWorker = { weft: "port-send", id: this.id, name, text };
+    this.worker.postMessage(envelope);
+  }
+
+  /** Closes port `name`: after the messages sent before, the program's channel closes. */
+  close(name: string): void {
+    const envelope: ToWorker = { weft: "port-close", id: this.id, name };
+    this.worker.postMessage(envelope);
+  }
+
+  /** Calls `handler` with each message the program sends to port `name` (null: it closed it). */
+  on(name: string, handler: (text: string | null) => void): void {
+    const list = this.portHandlers.get(name) ?? [];
+    list.push(handler);
+    this.portHandlers.set(name, list);
+    for (const text of this.unheard.get(name)?.splice(0) ?? []) handler(text);
+  }
+
+  private deliver(name: string, text: string | null): void {
+    const list = this.portHandlers.get(name);
+    if (list) for (const handler of list) handler(text);
+    else this.unheard.set(name, [...(this.unheard.get(name) ?? []), text]);
   }
 
   /** Stops the worker at once (the program does not get to finish); `done` rejects. */

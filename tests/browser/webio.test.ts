@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import net from "node:net";
-import { WeftProgram } from "../../host/index.js";
+import { WeftProgram, WorkerProgram, serveProgram, type Endpoint } from "../../host/index.js";
 import { buildProgram } from "../helpers.js";
 import { startTestServer, testBytes, fnv } from "./testserver.js";
 
@@ -93,5 +93,26 @@ describe("ports", () => {
     expect(result.exitCode).toBe(0);
     expect([...reports.keys()].sort()).toEqual([...lines].sort());
     for (let i = 0; i < 20; i++) expect(reports.get(lines[i])).toContain(`bytes=${i} `);
+  });
+
+  test("across the Worker bridge: page → worker → fiber and back", async () => {
+    const { port1, port2 } = new MessageChannel();
+    try {
+      serveProgram({}, port2 as unknown as Endpoint);
+      const remote = WorkerProgram.start(port1 as unknown as Endpoint, bytes, { name: "webio" });
+      // sent before the worker has loaded the program: kept until it has
+      const url = `${server.url}bytes?n=64&seed=5&pieces=2`;
+      remote.send("urls", url);
+      remote.close("urls");
+      const reports: (string | null)[] = [];
+      remote.on("results", (text) => reports.push(text));
+      const result = await remote.done;
+      expect(result.exitCode).toBe(0);
+      const body = testBytes(64, 5);
+      expect(reports).toEqual([`${url} status=200 bytes=64 chunks=${reports[0]!.match(/chunks=(\d+)/)![1]} fnv=${fnv(body)} hex=${hex(body)}`, null]);
+    } finally {
+      port1.close();
+      port2.close();
+    }
   });
 });
