@@ -5,20 +5,24 @@
 
 import { describe, expect, test } from "vitest";
 import { builtinModules } from "node:module";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as esbuild from "esbuild";
 import { browserBundleOptions } from "../../examples/browser/build.js";
+import { edgeBundleOptions } from "../../examples/edge/build.js";
 import { root } from "../helpers.js";
 
 const BUILTINS = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 const isBuiltin = (spec: string) => BUILTINS.has(spec) || spec.startsWith("node:");
 
 /** Every module reachable from the bundle's entry points, and every external import among them. */
-async function importGraph(entries: string[]): Promise<{ modules: Set<string>; externals: Set<string> }> {
-  const options = browserBundleOptions(entries.map((e) => path.join(root, e)));
-  const result = await esbuild.build({ ...options, outdir: mkdtempSync(path.join(os.tmpdir(), "weft-bundle-")), write: false, external: [...BUILTINS] });
+async function importGraph(entries: string[], edge = false): Promise<{ modules: Set<string>; externals: Set<string> }> {
+  const outdir = mkdtempSync(path.join(os.tmpdir(), "weft-bundle-"));
+  // the edge bundle inlines app.wasm; any bytes do for its import graph
+  if (edge) writeFileSync(path.join(outdir, "app.wasm"), new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0]));
+  const options = edge ? edgeBundleOptions(outdir) : browserBundleOptions(entries.map((e) => path.join(root, e)));
+  const result = await esbuild.build({ ...options, outdir, write: false, external: [...BUILTINS] });
   const inputs = result.metafile!.inputs;
   const modules = new Set<string>();
   const externals = new Set<string>();
@@ -47,6 +51,15 @@ describe("browser bundle", () => {
     for (const file of ["host/index.ts", "host/runtime.ts", "host/abi.ts", "host/load.ts", "host/worker.ts", "examples/browser/view.ts"]) {
       expect(files).toContain(file);
     }
+  });
+
+  test("the edge module worker reaches no Node built-in either", async () => {
+    const { modules, externals } = await importGraph(["examples/edge/worker.ts"], true);
+    expect([...externals]).toEqual([]);
+    const files = [...modules].map((m) => path.relative(root, path.resolve(root, m)));
+    expect(files).toContain("examples/edge/worker.ts");
+    expect(files).toContain("host/runtime.ts");
+    expect(files.filter((f) => f.startsWith("host/node/") || f.startsWith("build/"))).toEqual([]);
   });
 
   test("the same walk finds Node built-ins in the Node wing", async () => {

@@ -7,7 +7,7 @@
 // Every answer allows any origin, so a page served from another port may fetch it.
 
 import http from "node:http";
-import type { AddressInfo } from "node:net";
+import net, { type AddressInfo } from "node:net";
 
 /** N bytes from seed S (xorshift32): what /bytes serves. */
 export function testBytes(n: number, seed: number): Uint8Array {
@@ -75,4 +75,13 @@ export async function startTestServer(): Promise<{ url: string; close(): Promise
     url: `http://127.0.0.1:${port}/`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** A loopback port nothing listens on. */
+export async function closedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

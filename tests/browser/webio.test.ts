@@ -3,10 +3,9 @@
 // and the reports go out through another port. Bodies arrive exactly, errors are values.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import net from "node:net";
 import { WeftProgram, WorkerProgram, serveProgram, type Endpoint } from "../../host/index.js";
 import { buildProgram } from "../helpers.js";
-import { startTestServer, testBytes, fnv } from "./testserver.js";
+import { startTestServer, testBytes, fnv, closedPort } from "./testserver.js";
 
 let bytes: Uint8Array<ArrayBuffer>;
 let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -16,15 +15,6 @@ beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server?.close());
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
