@@ -112,6 +112,10 @@ export interface Stats {
   shadowStackSize: number;
   /** Bytes of linear memory. */
   memoryBytes: number;
+  /** Timers pending (sleeping fibers, deadlines, tickers). */
+  timers: number;
+  /** Host calls in flight. */
+  hostCalls: number;
 }
 
 /**
@@ -122,7 +126,7 @@ export function readStats(exports: WeftExports): Stats {
   const at = exports.__weft_stats();
   const view = new DataView(exports.memory.buffer);
   const blocked = view.getUint32(at + 44, true);
-  const blocks = Number(view.getBigUint64(at + 48, true));
+  const blocks = Number(view.getBigUint64(at + 56, true));
   return {
     spawned: Number(view.getBigUint64(at, true)),
     switches: Number(view.getBigUint64(at + 8, true)),
@@ -132,12 +136,14 @@ export function readStats(exports: WeftExports): Stats {
     blocked,
     blocks,
     wakes: blocks - blocked,
-    ready: view.getUint32(at + 56, true),
+    ready: view.getUint32(at + 64, true),
     savedBytes: view.getUint32(at + 28, true),
     scratchSize: view.getUint32(at + 32, true),
     guardSize: view.getUint32(at + 36, true),
     shadowStackSize: view.getUint32(at + 40, true),
     memoryBytes: exports.memory.buffer.byteLength,
+    timers: view.getUint32(at + 48, true),
+    hostCalls: view.getUint32(at + 52, true),
   };
 }
 
