@@ -9,9 +9,12 @@ import { pathToFileURL } from "node:url";
 import sirv from "sirv";
 import { buildBrowserDemo, outDir, stale } from "./build.js";
 
-/** Serves `dir` (wasm as application/wasm, nothing cached); resolves with the server's URL. */
-export async function serveStatic(dir: string, port = 0, host = "127.0.0.1"): Promise<{ server: http.Server; url: string }> {
-  const files = sirv(dir, { dev: true, etag: false });
+/**
+ * Serves `dir` (wasm as application/wasm, nothing cached), with `headers` on every answer;
+ * resolves with the server's URL.
+ */
+export async function serveStatic(dir: string, port = 0, host = "127.0.0.1", headers: Record<string, string> = {}): Promise<{ server: http.Server; url: string }> {
+  const files = sirv(dir, { dev: true, etag: false, setHeaders: (res) => Object.entries(headers).forEach(([k, v]) => res.setHeader(k, v)) });
   const server = http.createServer((req, res) =>
     files(req, res, () => {
       res.statusCode = 404;
