@@ -243,7 +243,9 @@ export class WeftProgram {
     const missing = REQUIRED_EXPORTS.filter((e) => !exported.has(e));
     if (missing.length) {
       throw new LoadError(
-        `${name} is not a weft program: it lacks the export${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ` +
+        `${name} is not a weft program: it lacks the export${missing.length > 1 ? "s" : ""} ` +
+          // a module from another toolchain lacks them all: name a few, count the rest
+          `${missing.length > 6 ? `${missing.slice(0, 5).join(", ")} and ${missing.length - 5} more` : missing.join(", ")} ` +
           "(build it with `weft build <entry.ts> -o <out.wasm>`)",
       );
     }

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "../../build/build.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const names = ["roundrobin", "pingpong", "spawnstorm"];
+const names = ["roundrobin", "pingpong", "spawnstorm", "sleepers"];
 await mkdir(path.join(root, "examples/.out"), { recursive: true });
 for (const name of names) {
   const { binary } = await build({ entry: path.join(root, "examples", `${name}.ts`) });
