@@ -174,7 +174,7 @@ export interface WorkerProgramOptions {
   stdout?: (line: string) => void;
   /** One line of its standard error. Default: console.error. */
   stderr?: (line: string) => void;
-  /** A fiber failed (the program goes on). Default: nothing (the worker also reports it on stderr). */
+  /** A fiber failed (the program goes on). Default: a line on `stderr`, as `WeftProgram` writes it. */
   onFailure?: (failure: FiberFailure) => void;
   /** A message the worker's imports posted. */
   onMessage?: (message: unknown) => void;
@@ -216,7 +216,7 @@ export class WorkerProgram {
             (message.stream === "out" ? stdout : stderr)(message.line);
             break;
           case "failure":
-            options.onFailure?.(message.failure);
+            (options.onFailure ?? ((f) => stderr(failureLine(f))))(message.failure);
             break;
           case "sample":
             this.stats = message.stats;
@@ -303,6 +303,11 @@ export class WorkerProgram {
   get finished(): boolean {
     return this.ended;
   }
+}
+
+/** `weft: fiber #3 "worker" failed: <message> at <file>:<line>:<column>`, the runtime's default report. */
+function failureLine(f: FiberFailure): string {
+  return `weft: fiber #${f.fiberId}${f.fiberName !== null ? ` "${f.fiberName}"` : ""} failed: ${f.message}` + (f.file ? ` at ${f.file}:${f.line}:${f.column}` : "");
 }
 
 /** URLs go to the worker absolute (it would resolve a relative one against its own script). */

@@ -97,10 +97,13 @@ describe("Worker bridge", () => {
   test("a worker serves one program: a second start is refused", async () => {
     const { page, worker } = pair();
     serveBridgeProgram(worker);
-    const first = WorkerProgram.start(page, bytes, { data: { factor: 1 }, stdout: () => {}, onMessage: () => first.post("stop") });
+    const stderr: string[] = [];
+    const first = WorkerProgram.start(page, bytes, { data: { factor: 1 }, stdout: () => {}, stderr: (l) => stderr.push(l), onMessage: () => first.post("stop") });
     const second = WorkerProgram.start(page, bytes, { data: { factor: 1 } });
     await expect(second.done).rejects.toThrow("this worker already runs a program; start another worker");
     expect((await first.done).exitCode).toBe(0);
+    // without onFailure, a failure is reported on stderr as the runtime reports it
+    expect(stderr).toEqual([expect.stringMatching(/^weft: fiber #2 "failing" failed: this fiber fails on purpose at .*bridge\.ts:\d+:\d+$/)]);
   });
 
   test("terminate() rejects `done`", async () => {
