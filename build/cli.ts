@@ -2,10 +2,11 @@
 
 import { writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { Command, InvalidArgumentError } from "commander";
 import pc from "picocolors";
+import { Command, Option, InvalidArgumentError } from "commander";
 import { build, BuildError, DEFAULT_SCRATCH_SIZE, DEFAULT_STACK_SIZE } from "./build.js";
 import { runFile } from "../host/node/run.js";
+import { runWasiFile } from "../host/node/wasi.js";
 
 function bytes(value: string): number {
   const match = /^(\d+)([kKmM]?)$/.exec(value.trim());
@@ -14,7 +15,11 @@ function bytes(value: string): number {
   return Number(match[1]) * scale;
 }
 
-const program = new Command("weft").description("fibers for WebAssembly").showHelpAfterError();
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+const program = new Command("weft").description("fibers for WebAssembly").showHelpAfterError().enablePositionalOptions();
 
 program
   .command("build")
@@ -27,6 +32,13 @@ program
   .option("--ignore-indirect", "assume indirect calls never suspend (smaller and faster; wrong if a callback yields)")
   .option("--rtrace", "include allocation tracing hooks (for leak checks)")
   .option("--use <NAME=value...>", "define integer constants for the program (asc --use)")
+  .addOption(new Option("--target <target>", "where the program runs: js (the JavaScript host) or wasi (a WASI command)").choices(["js", "wasi"]).default("js"))
+  .addOption(
+    new Option("--exceptions <mode>", "wasi: isolate failing fibers with wasm exceptions (legacy) or exit on the first failure (none)").choices([
+      "legacy",
+      "none",
+    ]),
+  )
   .option("-v, --verbose", "report the functions asyncify instrumented")
   .action(async (entry: string, opts) => {
     try {
@@ -38,6 +50,8 @@ program
         ignoreIndirect: opts.ignoreIndirect,
         rtrace: opts.rtrace,
         use: opts.use,
+        target: opts.target,
+        exceptions: opts.exceptions,
         log: opts.verbose ? (line) => console.error(pc.dim(line)) : undefined,
       });
       await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
@@ -66,6 +80,18 @@ program
   .argument("<module>", "a module made by weft build")
   .action(async (file: string) => {
     process.exitCode = await runFile(file);
+  });
+
+program
+  .command("wasi")
+  .description("run a WASI program (weft build --target wasi) under Node's WASI")
+  .argument("<module>", "a module made by weft build --target wasi")
+  .argument("[args...]", "the program's arguments")
+  .option("--dir <dir>", "give the program a directory: HOST[::GUEST] (GUEST defaults to HOST); repeatable", collect, [])
+  .option("--env <NAME=value>", "set an environment variable for the program; repeatable", collect, [])
+  .passThroughOptions()
+  .action(async (file: string, args: string[], opts: { dir: string[]; env: string[] }) => {
+    process.exitCode = await runWasiFile(file, args, { dirs: opts.dir, env: opts.env });
   });
 
 await program.parseAsync(process.argv);

@@ -6,9 +6,17 @@ import { build } from "../../build/build.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const names = ["roundrobin", "pingpong", "spawnstorm", "sleepers"];
+/** WASI command-line demos (examples/wasi/, `npm run demo:wasi`). */
+const wasiNames = ["sleepsort", "sieve", "wc"];
 await mkdir(path.join(root, "examples/.out"), { recursive: true });
 for (const name of names) {
   const { binary } = await build({ entry: path.join(root, "examples", `${name}.ts`) });
   await writeFile(path.join(root, "examples/.out", `${name}.wasm`), binary);
   console.log(`built examples/.out/${name}.wasm (${binary.length} bytes)`);
+}
+await mkdir(path.join(root, "examples/.out/wasi"), { recursive: true });
+for (const name of wasiNames) {
+  const { binary } = await build({ entry: path.join(root, "examples/wasi", `${name}.ts`), target: "wasi" });
+  await writeFile(path.join(root, "examples/.out/wasi", `${name}.wasm`), binary);
+  console.log(`built examples/.out/wasi/${name}.wasm (${binary.length} bytes)`);
 }
