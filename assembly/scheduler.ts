@@ -728,7 +728,20 @@ export function nextDeadline(): f64 {
  * `past`, when the caller knows) yields once instead, so `sleep(0)` lets the other ready
  * fibers run.
  */
-export function sleepUntilHost(until: f64, past: bool): Outcome {
+// @ts-ignore: decorator
+@inline export function sleepUntilHost(until: f64, past: bool): Outcome {
+  // inline, so that a sleeping fiber saves only its own frame (as block() does); what
+  // is not the common case goes out of line
+  let f = current;
+  if (f == 0 || past || (Rec.flags(f) & (CANCELLED | HAS_DEADLINE))) return sleepSlow(until, past);
+  TimerHeap.push(until, f);
+  Rec.setWaitList(f, SLEEPING);
+  park();
+  return Rec.outcome(f); // Ok from the timer, or Cancelled
+}
+
+/** `sleepUntilHost` outside a fiber, for a time already past, cancelled, or with a deadline. */
+function sleepSlow(until: f64, past: bool): Outcome {
   let f = current;
   if (f == 0) misuse("sleep() called outside a fiber");
   let flags = Rec.flags(f);

@@ -35,7 +35,8 @@ export function sinceStart(hostTime: f64): f64 {
 }
 
 /** Milliseconds since the program started (monotonic, fractional). */
-export function now(): f64 {
+// @ts-ignore: decorator
+@inline export function now(): f64 {
   return hostNow() - epoch;
 }
 
@@ -44,14 +45,17 @@ export function now(): f64 {
  * `sleep(0)` (or less) yields once. Returns Ok, Cancelled (its scope was cancelled), or
  * TimedOut (its deadline came first).
  */
-export function sleep(ms: f64): Outcome {
+// @ts-ignore: decorator
+@inline export function sleep(ms: f64): Outcome {
   // one clock read: a positive duration cannot be past, a non-positive one is
   return sleepUntilHost(hostNow() + (ms > 0 ? ms : 0), !(ms > 0));
 }
 
 /** Blocks the calling fiber until `now()` reaches `time`; as `sleep` otherwise. */
-export function sleepUntil(time: f64): Outcome {
-  return sleepUntilHost(time + epoch, false);
+// @ts-ignore: decorator
+@inline export function sleepUntil(time: f64): Outcome {
+  let until = time + epoch;
+  return sleepUntilHost(until, until <= hostNow());
 }
 
 /**
