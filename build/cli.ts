@@ -14,7 +14,7 @@ function bytes(value: string): number {
   return Number(match[1]) * scale;
 }
 
-const program = new Command("weft").description("fibers for WebAssembly").showHelpAfterError();
+const program = new Command("weft").description("fibers for WebAssembly").showHelpAfterError().enablePositionalOptions();
 
 program
   .command("build")
@@ -64,8 +64,10 @@ program
   .command("run")
   .description("run a built weft program in Node")
   .argument("<module>", "a module made by weft build")
-  .action(async (file: string) => {
-    process.exitCode = await runFile(file);
+  .argument("[args...]", "the program's arguments (weft/io `args()`)")
+  .passThroughOptions()
+  .action(async (file: string, args: string[]) => {
+    process.exitCode = await runFile(file, { io: { args } });
   });
 
 await program.parseAsync(process.argv);
