@@ -21,6 +21,8 @@
 //   sieve   sieve_5000_ms
 //   chan    chan_pingpong_ns
 //   mutex   mutex_contended_ns
+//   http    http_rps, node_http_rps (bench/net.ts; needs wrk)
+//   echo    echo_10k_conns_ok (bench/net.ts)
 // plus machine, node, date and targets (the targets of the selected figures, each with
 // whether it was met).
 
@@ -33,6 +35,7 @@ import Table from "cli-table3";
 import binaryen from "binaryen";
 import { build } from "../build/build.js";
 import { WeftProgram, type RunResult } from "../host/runtime.js";
+import { benchHttp, benchEcho, WRK_CONNECTIONS, WRK_SECONDS, ECHO_CONNECTIONS } from "./net.js";
 
 // ─── parameters ─────────────────────────────────────────────────────────────────────────
 
@@ -54,7 +57,7 @@ const PINGPONG_ROUNDS = 1_000_000;
 const MUTEX_FIBERS = 100;
 const MUTEX_ROUNDS = 10_000;
 
-const GROUPS = ["switch", "spawn", "parked", "threadring", "sieve", "chan", "mutex"] as const;
+const GROUPS = ["switch", "spawn", "parked", "threadring", "sieve", "chan", "mutex", "http", "echo"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** The figures, in table order, with the group that produces them. */
@@ -72,12 +75,15 @@ const FIGURES = [
   { key: "sieve_5000_ms", group: "sieve", what: `ms, concurrent prime sieve to the ${SIEVE_PRIMES}th prime` },
   { key: "chan_pingpong_ns", group: "chan", what: "ns per hand-off over an unbuffered channel, 2 fibers" },
   { key: "mutex_contended_ns", group: "mutex", what: `ns per lock/unlock pair, ${MUTEX_FIBERS} fibers contending (holder yields)` },
+  { key: "http_rps", group: "http", what: `requests/s, fiber HTTP server (examples/http), wrk, ${WRK_CONNECTIONS} connections, ${WRK_SECONDS} s` },
+  { key: "node_http_rps", group: "http", what: "requests/s, Node's http module, same response, same load" },
+  { key: "echo_10k_conns_ok", group: "echo", what: `${ECHO_CONNECTIONS.toLocaleString("en")} TCP connections held by one instance, each echoed` },
 ] as const satisfies readonly { key: string; group: Group; what: string }[];
 type FigureKey = (typeof FIGURES)[number]["key"];
 type Value = number | boolean;
 
 /** The issue's targets. */
-const TARGETS: Partial<Record<FigureKey, { op: "<=" | "=="; value: Value }>> = {
+const TARGETS: Partial<Record<FigureKey, { op: "<=" | ">=" | "=="; value: Value }>> = {
   switch_ns_d0: { op: "<=", value: 30 },
   switch_ns_d50: { op: "<=", value: 1000 },
   spawn_ns: { op: "<=", value: 150 },
@@ -86,6 +92,8 @@ const TARGETS: Partial<Record<FigureKey, { op: "<=" | "=="; value: Value }>> = {
   threadring_ns_per_hop: { op: "<=", value: 40 },
   sieve_5000_ms: { op: "<=", value: 1000 },
   chan_pingpong_ns: { op: "<=", value: 60 },
+  // http_rps: at least node_http_rps of the same run (set once that is measured)
+  echo_10k_conns_ok: { op: "==", value: true },
 };
 
 // ─── paths ──────────────────────────────────────────────────────────────────────────────
@@ -480,7 +488,9 @@ function parseOnly(value: string): Group[] {
 function met(key: FigureKey, value: Value): boolean | null {
   const target = TARGETS[key];
   if (!target) return null;
-  return target.op === "<=" ? typeof value === "number" && value <= (target.value as number) : value === target.value;
+  if (target.op === "==") return value === target.value;
+  if (typeof value !== "number") return false;
+  return target.op === "<=" ? value <= (target.value as number) : value >= (target.value as number);
 }
 
 async function main(): Promise<void> {
@@ -507,6 +517,17 @@ async function main(): Promise<void> {
   if (only.has("sieve")) values.sieve_5000_ms = round(await benchSieve(), 1);
   if (only.has("chan")) values.chan_pingpong_ns = round(await benchChan());
   if (only.has("mutex")) values.mutex_contended_ns = round(await benchMutex());
+  if (only.has("http")) {
+    progress("http: the fiber HTTP server and Node's http module under wrk");
+    const { weft, node } = await benchHttp(ROOT, progress, check);
+    values.http_rps = Math.round(weft);
+    values.node_http_rps = Math.round(node);
+    TARGETS.http_rps = { op: ">=", value: values.node_http_rps };
+  }
+  if (only.has("echo")) {
+    progress(`echo: ${ECHO_CONNECTIONS.toLocaleString("en")} concurrent connections to the echo example`);
+    values.echo_10k_conns_ok = await benchEcho(ROOT, progress, check);
+  }
   if (only.has("parked")) {
     const parked = await benchParkedMemory();
     values.parked_bytes = round(parked.bytes);
@@ -540,8 +561,8 @@ async function main(): Promise<void> {
     const ok = met(key, value);
     table.push([
       `${key}  (${what})`,
-      typeof value === "boolean" ? String(value) : value.toFixed(key.startsWith("parked") ? 1 : 2),
-      target ? `${target.op === "<=" ? "≤" : "="} ${target.value}` : "—",
+      typeof value === "boolean" ? String(value) : key.endsWith("_rps") ? String(value) : value.toFixed(key.startsWith("parked") ? 1 : 2),
+      target ? `${{ "<=": "≤", ">=": "≥", "==": "=" }[target.op]} ${target.value}` : "—",
       ok === null ? "—" : ok ? "yes" : "NO",
     ]);
   }

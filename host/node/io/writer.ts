@@ -52,9 +52,8 @@ export class StreamWriter {
     if (this.stream.destroyed || this.stream.writableEnded) return { code: "EPIPE", message: "write to a stream that has closed" };
     if (len === 0) return 0;
     this.listen();
-    const ok = this.stream.write(copyOut(this.host, ptr, len), (error) => {
-      if (error) this.onError(failureOf(error));
-    });
+    // no callback: a failed write also destroys the stream with the error ('error' above)
+    const ok = this.stream.write(copyOut(this.host, ptr, len));
     return ok ? len : -ERRNO.EINPROGRESS;
   }
 
