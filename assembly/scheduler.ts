@@ -54,6 +54,15 @@ import { WaitList, Waiters, WaitNode, SelectState, NODE_TAG, unlinkSelect, descr
 import { Scratch, ShadowStack, Saved, SCRATCH_SIZE, GUARD_SIZE, copyWords } from "./stack";
 import { beginUnwind, endUnwind, beginRewind, resumed, unwindState, UnwindState, abandonUnwind } from "./switch";
 
+/**
+ * Is AssemblyScript's incremental GC in its mark phase? Reads the collector's private
+ * state: the build binds this import to `~lib/rt/itcms/state == STATE_MARK`
+ * (build/passes.ts `bindGcMarking`), which the optimizer inlines.
+ */
+// @ts-ignore: decorator
+@external("weft", "gc_marking")
+declare function gcMarking(): bool;
+
 // ─── scheduler state (globals: per instance, see docs/ARCHITECTURE.md on threads) ───────
 
 /** The running fiber's record, or 0 when the scheduler (or no wasm) is running. */
@@ -545,7 +554,7 @@ let pendingMisuse = false;
 function finish(f: usize, state: FiberState): void {
   Rec.setState(f, state);
   let timer = Rec.timer(f);
-  if (timer != 0) TimerHeap.remove(timer - 1);
+  if (timer != 0) TimerHeap.cancel(timer);
   if (Rec.flags(f) & HOST_SPAWNED) hostFiberEnded(f);
   let saved = Rec.saved(f);
   if (saved != 0) {
@@ -585,7 +594,10 @@ function save(f: usize, sp: usize): void {
   }
   Saved.fill(block, sp, sliceBytes, <u32>switchCount);
   // The slice's references now live only in this record, which the GC may already have
-  // scanned (black): re-gray it for every white reference (write barrier, itcms.ts).
+  // scanned (black): re-gray it for every white reference (write barrier, itcms.ts). Only
+  // while the GC marks: in its other phases every live object has the current white and
+  // `__link` does nothing, yet it would still read each referenced object's header.
+  if (!gcMarking()) return;
   let p = Saved.slice(block);
   let end = p + sliceBytes;
   while (p < end) {
@@ -627,7 +639,7 @@ export function run(budget: u32): RunStatus {
     }
     // woken by its operation before its timer fired: the timer goes
     let timer = Rec.timer(f);
-    if (timer != 0) TimerHeap.remove(timer - 1);
+    if (timer != 0) TimerHeap.cancel(timer);
     current = f;
     Rec.setState(f, FiberState.Running);
     ++switchCount;
@@ -709,10 +721,11 @@ export function nextDeadline(): f64 {
 
 /**
  * Blocks the running fiber until the host clock reaches `until` (or its deadline, if
- * earlier: then TimedOut). Returns Ok, Cancelled or TimedOut. A time already past yields
- * once instead (so `sleep(0)` lets the other ready fibers run).
+ * earlier: then TimedOut). Returns Ok, Cancelled or TimedOut. A time already past (or
+ * `past`, when the caller knows) yields once instead, so `sleep(0)` lets the other ready
+ * fibers run.
  */
-export function sleepUntilHost(until: f64): Outcome {
+export function sleepUntilHost(until: f64, past: bool): Outcome {
   let f = current;
   if (f == 0) misuse("sleep() called outside a fiber");
   let flags = Rec.flags(f);
@@ -725,7 +738,7 @@ export function sleepUntilHost(until: f64): Outcome {
     until = Rec.deadline(f);
     result = Outcome.TimedOut;
   }
-  if (until <= hostNow()) {
+  if (past || until <= hostNow()) {
     yieldNow();
     Rec.setOutcome(f, result);
     return result;
@@ -923,7 +936,7 @@ export function dumpFibers(limit: u32, minAge: f64 = -1): string {
     if (fiber._joining != 0) line += " (join " + changetype<Fiber>(fiber._joining).toString() + ")";
     else if (fiber._waitList != 0) line += " (" + describeWait(fiber._waitList) + ")";
     if (fiber._flags & CANCELLED) line += " cancelled";
-    if (fiber._timer != 0 && blocked) line += " timer armed";
+    if (fiber._timer != 0 && fiber._waitList != SLEEPING) line += " with deadline";
     let scope = fiber._scope;
     if (scope !== null) line += " in scope #" + scope.id.toString();
     if (blocked) line += " for " + age.toString() + (age == 1 ? " switch" : " switches");
@@ -965,12 +978,16 @@ export class SchedulerStats {
     public readonly peak: u32,
     /** Fibers that failed. */
     public readonly failed: u32,
+    /** Timers pending: sleeping fibers, operations with a deadline, running tickers. */
+    public readonly timers: u32,
+    /** Host calls in flight (hostcall.ts). */
+    public readonly hostCalls: u32,
   ) {}
 }
 
 /** The scheduler's counters now. */
 export function schedulerStats(): SchedulerStats {
-  return new SchedulerStats(spawnedCount, aliveCount, blockedFibers(), switchCount, peakAlive, failedCount);
+  return new SchedulerStats(spawnedCount, aliveCount, blockedFibers(), switchCount, peakAlive, failedCount, TimerHeap.size(), <u32>hostCallsPending());
 }
 
 /** Switches so far. */
@@ -1013,7 +1030,7 @@ let lastTaken: Failure | null = null;
 
 /** Counters, in the order of `Stats` in host/abi.ts. */
 // @ts-ignore: decorator
-@lazy const STATS: usize = memory.data(48, 8);
+@lazy const STATS: usize = memory.data(56, 8);
 
 export function statsAddress(): usize {
   store<u64>(STATS, spawnedCount, 0);
@@ -1026,5 +1043,7 @@ export function statsAddress(): usize {
   store<u32>(STATS, <u32>GUARD_SIZE, 36);
   store<u32>(STATS, <u32>ShadowStack.size(), 40);
   store<u32>(STATS, blockedFibers(), 44);
+  store<u32>(STATS, TimerHeap.size(), 48);
+  store<u32>(STATS, <u32>hostCallsPending(), 52);
   return STATS;
 }

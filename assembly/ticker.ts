@@ -51,7 +51,7 @@ export class Timer {
 
   /** Stops it: it will not fire (a value already in the channel stays there). */
   stop(): void {
-    if (this._timer != 0) TimerHeap.remove(this._timer - 1);
+    if (this._timer != 0) TimerHeap.cancel(this._timer);
     running.delete(this);
   }
 

@@ -45,12 +45,13 @@ export function now(): f64 {
  * TimedOut (its deadline came first).
  */
 export function sleep(ms: f64): Outcome {
-  return sleepUntilHost(hostNow() + (ms > 0 ? ms : 0));
+  // one clock read: a positive duration cannot be past, a non-positive one is
+  return sleepUntilHost(hostNow() + (ms > 0 ? ms : 0), !(ms > 0));
 }
 
 /** Blocks the calling fiber until `now()` reaches `time`; as `sleep` otherwise. */
 export function sleepUntil(time: f64): Outcome {
-  return sleepUntilHost(time + epoch);
+  return sleepUntilHost(time + epoch, false);
 }
 
 /**

@@ -21,12 +21,14 @@
 //   sieve   sieve_5000_ms
 //   chan    chan_pingpong_ns
 //   mutex   mutex_contended_ns
+//   sleepers  sleepers_100k_ms, sleepers_100k_rss_mb (in a child process: peak RSS)
 //   http    http_rps, node_http_rps (bench/net.ts; needs wrk)
 //   echo    echo_10k_conns_ok (bench/net.ts)
 // plus machine, node, date and targets (the targets of the selected figures, each with
 // whether it was met).
 
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,8 +58,10 @@ const SIEVE_PRIMES = 5000;
 const PINGPONG_ROUNDS = 1_000_000;
 const MUTEX_FIBERS = 100;
 const MUTEX_ROUNDS = 10_000;
+const SLEEPERS = 100_000;
+const SLEEP_MS = 100;
 
-const GROUPS = ["switch", "spawn", "parked", "threadring", "sieve", "chan", "mutex", "http", "echo"] as const;
+const GROUPS = ["switch", "spawn", "parked", "threadring", "sieve", "chan", "mutex", "sleepers", "http", "echo"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** The figures, in table order, with the group that produces them. */
@@ -75,6 +79,8 @@ const FIGURES = [
   { key: "sieve_5000_ms", group: "sieve", what: `ms, concurrent prime sieve to the ${SIEVE_PRIMES}th prime` },
   { key: "chan_pingpong_ns", group: "chan", what: "ns per hand-off over an unbuffered channel, 2 fibers" },
   { key: "mutex_contended_ns", group: "mutex", what: `ns per lock/unlock pair, ${MUTEX_FIBERS} fibers contending (holder yields)` },
+  { key: "sleepers_100k_ms", group: "sleepers", what: `ms, ${SLEEPERS.toLocaleString("en")} fibers each sleep ${SLEEP_MS} ms: first spawn to last wake-up` },
+  { key: "sleepers_100k_rss_mb", group: "sleepers", what: "MiB, peak RSS of the process running them" },
   { key: "http_rps", group: "http", what: `requests/s, fiber HTTP server (examples/http), wrk, ${WRK_CONNECTIONS} connections, ${WRK_SECONDS} s` },
   { key: "node_http_rps", group: "http", what: "requests/s, Node's http module, same response, same load" },
   { key: "echo_10k_conns_ok", group: "echo", what: `${ECHO_CONNECTIONS.toLocaleString("en")} TCP connections held by one instance, each echoed` },
@@ -92,6 +98,8 @@ const TARGETS: Partial<Record<FigureKey, { op: "<=" | ">=" | "=="; value: Value 
   threadring_ns_per_hop: { op: "<=", value: 40 },
   sieve_5000_ms: { op: "<=", value: 1000 },
   chan_pingpong_ns: { op: "<=", value: 60 },
+  sleepers_100k_ms: { op: "<=", value: 130 },
+  sleepers_100k_rss_mb: { op: "<=", value: 96 },
   // http_rps: at least node_http_rps of the same run (set once that is measured)
   echo_10k_conns_ok: { op: "==", value: true },
 };
@@ -422,6 +430,43 @@ async function benchMutex(): Promise<number> {
   return ns;
 }
 
+// ─── sleepers ───────────────────────────────────────────────────────────────────────────
+
+/**
+ * Runs the sleepers program RUNS times, each in a fresh child process (bench/child.ts) on
+ * the event-loop host, so that the peak RSS is that of a process doing only this. The
+ * time is the program's own (first spawn to last wake-up); both figures are the best run.
+ */
+async function benchSleepers(): Promise<{ ms: number; rssMb: number }> {
+  progress(`sleepers: ${SLEEPERS.toLocaleString("en")} fibers x sleep(${SLEEP_MS})`);
+  const built = await buildProgram("sleepers", [`FIBERS=${SLEEPERS}`, `SLEEP_MS=${SLEEP_MS}`]);
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), "weft-bench-")), "sleepers.wasm");
+  writeFileSync(file, built.binary);
+  const child = path.join(path.dirname(fileURLToPath(import.meta.url)), "child.js");
+  let ms = Infinity;
+  let rssMb = Infinity;
+  for (let i = 1; i <= RUNS; i++) {
+    const out = JSON.parse(execFileSync(process.execPath, [child, file], { encoding: "utf8" }).trim()) as {
+      exitCode: number;
+      stdout: string[];
+      stderr: string[];
+      maxRssMb: number;
+    };
+    check(out.exitCode === 0, `${built.label}: exit code ${out.exitCode}: ${out.stderr.join("; ")}`);
+    check(out.stderr.length === 0, `${built.label}: unexpected output on stderr:\n  ${out.stderr.join("\n  ")}`);
+    check(out.stdout.length === 1, `${built.label}: expected one line of output, got ${JSON.stringify(out.stdout)}`);
+    const m = /^woke=(\d+) early=(\d+) elapsed_us=(\d+)$/.exec(out.stdout[0]);
+    check(m !== null, `${built.label}: cannot parse output ${JSON.stringify(out.stdout[0])}`);
+    check(Number(m![1]) === SLEEPERS && Number(m![2]) === 0, `${built.label}: ${m![1]} woke, ${m![2]} early; expected ${SLEEPERS} and 0`);
+    const runMs = Number(m![3]) / 1000;
+    check(runMs >= SLEEP_MS, `${built.label}: the last fiber woke ${runMs} ms after the first spawn, before its ${SLEEP_MS} ms were up`);
+    progress(`  run ${i}/${RUNS}: ${runMs.toFixed(1)} ms, peak RSS ${out.maxRssMb.toFixed(1)} MiB`);
+    ms = Math.min(ms, runMs);
+    rssMb = Math.min(rssMb, out.maxRssMb);
+  }
+  return { ms, rssMb };
+}
+
 // ─── parked ─────────────────────────────────────────────────────────────────────────────
 
 /** Runs the parked program with `fibers` parked and checks that they all are. */
@@ -517,6 +562,11 @@ async function main(): Promise<void> {
   if (only.has("sieve")) values.sieve_5000_ms = round(await benchSieve(), 1);
   if (only.has("chan")) values.chan_pingpong_ns = round(await benchChan());
   if (only.has("mutex")) values.mutex_contended_ns = round(await benchMutex());
+  if (only.has("sleepers")) {
+    const sleepers = await benchSleepers();
+    values.sleepers_100k_ms = round(sleepers.ms, 1);
+    values.sleepers_100k_rss_mb = round(sleepers.rssMb, 1);
+  }
   if (only.has("http")) {
     progress("http: the fiber HTTP server and Node's http module under wrk");
     const { weft, node } = await benchHttp(ROOT, progress, check);

@@ -21,7 +21,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
-import { linkMain, linkExports, analyze, hideStateIntrinsic, bindStateIntrinsic, removeAsyncifyExports, type ModuleReport } from "./passes.js";
+import { linkMain, linkExports, bindGcMarking, analyze, hideStateIntrinsic, bindStateIntrinsic, removeAsyncifyExports, type ModuleReport } from "./passes.js";
 
 /** Options of `build` and of `weft build`. */
 export interface BuildOptions {
@@ -87,7 +87,13 @@ export const TRAMPOLINES = ["~lib/weft/scheduler/run"];
  * primitive or an indirect call: instrumented, they would slow every switch or exit (and
  * could not unwind anyway). Checked when they survive as functions.
  */
-export const MUST_STAY_PLAIN = ["~lib/weft/scheduler/finish", "~lib/weft/scheduler/save", "~lib/weft/scheduler/failFiber", "~lib/weft/scope/memberEnded"];
+export const MUST_STAY_PLAIN = [
+  "~lib/weft/scheduler/finish",
+  "~lib/weft/scheduler/save",
+  "~lib/weft/scheduler/failFiber",
+  "~lib/weft/scope/memberEnded",
+  "~lib/weft/scheduler/fireTimers",
+];
 
 // AssemblyScript's default feature set; the optimizer must not use others.
 const FEATURES =
@@ -116,6 +122,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
   try {
     module.setFeatures(FEATURES);
     linkMain(module, path.relative(process.cwd(), entry));
+    bindGcMarking(module);
     const spawnable = linkExports(module);
     if (spawnable.length) log(`spawnable from the host: ${spawnable.join(", ")}`);
     const stateIntrinsic = hideStateIntrinsic(module);

@@ -1,6 +1,7 @@
 // passes.ts: weft's own Binaryen steps, run around the asyncify pass.
 //
 //   linkMain  (before asyncify) gives the ABI's `weft.main` import the program's `main`.
+//   bindGcMarking gives the switch a read of the GC's phase (its barrier runs only in MARK).
 //   linkExports (before asyncify) makes the program's numeric exports spawnable from the
 //             host: `weft.call_export` becomes a dispatcher over them (interop.ts).
 //   analyze   (after asyncify, before optimization, while every function still has its
@@ -127,6 +128,31 @@ export function linkExports(module: binaryen.Module): string[] {
     module.addGlobalExport(global, global);
   });
   return spawnable.map((e) => e.name);
+}
+
+/** The incremental GC's phase variable and its MARK value (std/assembly/rt/itcms.ts). */
+const GC_STATE_GLOBAL = "~lib/rt/itcms/state";
+const GC_STATE_MARK = 1;
+
+/**
+ * Binds the core's `weft.gc_marking` import (assembly/scheduler.ts `save`) to a read of
+ * the collector's phase, which AssemblyScript does not export: the switch then skips its
+ * write barrier outside the mark phase, where the barrier provably does nothing.
+ */
+export function bindGcMarking(module: binaryen.Module): void {
+  const name = findImport(module, "weft", "gc_marking");
+  if (name === null) return;
+  if (!module.getGlobal(GC_STATE_GLOBAL)) {
+    throw new BuildError(`internal: the collector's ${GC_STATE_GLOBAL} global is missing (is the runtime "incremental"?)`);
+  }
+  module.removeFunction(name);
+  module.addFunction(
+    name,
+    binaryen.none,
+    binaryen.i32,
+    [],
+    module.i32.eq(module.global.get(GC_STATE_GLOBAL, binaryen.i32), module.i32.const(GC_STATE_MARK)),
+  );
 }
 
 /**

@@ -106,6 +106,10 @@ export interface Stats {
   shadowStackSize: number;
   /** Bytes of linear memory. */
   memoryBytes: number;
+  /** Timers pending (sleeping fibers, deadlines, tickers). */
+  timers: number;
+  /** Host calls in flight. */
+  hostCalls: number;
 }
 
 export function readStats(exports: WeftExports): Stats {
@@ -123,6 +127,8 @@ export function readStats(exports: WeftExports): Stats {
     guardSize: view.getUint32(at + 36, true),
     shadowStackSize: view.getUint32(at + 40, true),
     memoryBytes: exports.memory.buffer.byteLength,
+    timers: view.getUint32(at + 48, true),
+    hostCalls: view.getUint32(at + 52, true),
   };
 }
 

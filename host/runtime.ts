@@ -235,7 +235,9 @@ export class WeftProgram {
     const missing = REQUIRED_EXPORTS.filter((e) => !exported.has(e));
     if (missing.length) {
       throw new LoadError(
-        `${name} is not a weft program: it lacks the export${missing.length > 1 ? "s" : ""} ${missing.join(", ")} ` +
+        `${name} is not a weft program: it lacks the export${missing.length > 1 ? "s" : ""} ` +
+          // a module from another toolchain lacks them all: name a few, count the rest
+          `${missing.length > 6 ? `${missing.slice(0, 5).join(", ")} and ${missing.length - 5} more` : missing.join(", ")} ` +
           "(build it with `weft build <entry.ts> -o <out.wasm>`)",
       );
     }
@@ -291,10 +293,18 @@ export class WeftProgram {
    * program running until they settle.
    */
   runAsync(sliceMs = 10): Promise<RunResult> {
-    if (this.mainResult) throw new Error("a weft program runs once; load it again to rerun");
+    if (this.started) return Promise.reject(new Error("a weft program runs once; load it again to rerun"));
     this.sliceMs = sliceMs;
+    return this.onEventLoop();
+  }
+
+  /** Puts the program on the event loop (starting it if needed); `main`'s result. */
+  private onEventLoop(): Promise<RunResult> {
+    if (this.mainResult) return this.mainResult;
     this.mainResult = new Promise((resolve) => (this.resolveMain = resolve));
-    this.begin();
+    if (!this.started) this.begin();
+    // after a synchronous run(): main has ended already
+    if (this.mainEnded || this.over) this.finishMain();
     this.schedule();
     return this.mainResult;
   }
@@ -303,7 +313,7 @@ export class WeftProgram {
    * Spawns a fiber running the program's exported function `exportName` with `arg` (at
    * most one numeric parameter; see assembly/interop.ts) and resolves with its result as
    * a number, or rejects with a FiberError if the fiber fails. Starts the program (and
-   * `main`) on the event loop if it is not running yet.
+   * `main`) on the event loop if it is not running yet; works after `main` has ended too.
    */
   spawn(exportName: string, arg = 0, fiberName: string | null = null): Promise<number> {
     const index = (this.exports as unknown as Record<string, unknown>)[SPAWNABLE_PREFIX + exportName];
@@ -318,7 +328,7 @@ export class WeftProgram {
         ),
       );
     }
-    if (!this.mainResult) void this.runAsync();
+    void this.onEventLoop();
     if (this.over) return Promise.reject(new Error(`${this.name} has stopped (exit status ${this.exitCode}); it runs no more fibers`));
     let id = 0;
     const ok = this.guard(() => {
@@ -500,7 +510,9 @@ export class WeftProgram {
 
   private readonly macrotask = macrotaskScheduler();
 
+  /** How `main` ended, reported once (the fibers left alive go to stderr then). */
   private end(): RunResult {
+    if (this.result) return this.result;
     const x = this.exports;
     let exitCode = this.exitCode;
     const mainFailure = readString(x.memory, x.__weft_main_failure());
@@ -511,8 +523,10 @@ export class WeftProgram {
       this.stderr(`weft: main ended with ${aliveAtEnd} fiber${aliveAtEnd > 1 ? "s" : ""} still alive:`);
       for (const line of leftAlive) this.stderr(`  ${line}`);
     }
-    return { exitCode, mainFailure, aliveAtEnd, leftAlive, failures: this.failures, stats: this.stats() };
+    this.result = { exitCode, mainFailure, aliveAtEnd, leftAlive, failures: this.failures, stats: this.stats() };
+    return this.result;
   }
+  private result: RunResult | null = null;
 
   /**
    * One line per fiber that has not ended, oldest first, at most `limit` lines:

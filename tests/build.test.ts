@@ -77,7 +77,7 @@ describe("host loading", () => {
     const load = WeftProgram.load(bytes, { name: "plain.wasm" });
     await expect(load).rejects.toThrow(LoadError);
     await expect(WeftProgram.load(bytes, { name: "plain.wasm" })).rejects.toThrow(
-      "plain.wasm is not a weft program: it lacks the exports _start, __new, __weft_start, __weft_reset, __weft_fail, __weft_main_failure, __weft_current, __weft_dump, __weft_alive, __weft_stats, __weft_take_failure, __weft_switches (build it with `weft build <entry.ts> -o <out.wasm>`)",
+      "plain.wasm is not a weft program: it lacks the exports _start, __new, __weft_start, __weft_reset, __weft_fail and 14 more (build it with `weft build <entry.ts> -o <out.wasm>`)",
     );
   });
 

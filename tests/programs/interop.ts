@@ -1,46 +1,47 @@
-// 1,000 fibers wait on one Promise-returning JavaScript function at once; exports the
-// host spawns as fibers use it too.
-import { HostCall, Outcome, WaitGroup, spawnWith } from "weft";
+// Host interop: exports the host spawns as fibers, and fibers awaiting host Promises.
+import { HostCall, WaitGroup, spawnWith, sleep, Outcome } from "weft";
 
 // @ts-ignore: decorator
-@external("app", "double")
-declare function hostDouble(token: u32, x: i32): void;
+@external("app", "lookup")
+declare function lookup(token: u32, key: i32): void;
 
-const FIBERS = 1000;
-const wg = new WaitGroup();
-let total: f64 = 0;
-let failed = 0;
-
-/** Doubles `x` in JavaScript, parking only the calling fiber. */
-function double(x: i32): HostCall {
-  const call = new HostCall("double");
-  hostDouble(call.token, x);
-  call.wait();
-  return call;
+/** Sleeps, then doubles: a fiber the host awaits. */
+export function double(x: i32): i32 {
+  sleep(1);
+  return x * 2;
 }
 
-function worker(i: i32): void {
-  const call = double(i);
-  if (call.failed) failed++;
-  else total += call.result;
+/** Fails unless x is negative. */
+export function fails(x: i32): void {
+  assert(x < 0, "x must be negative");
+}
+
+let sum: f64 = 0;
+let errors = 0;
+const wg = new WaitGroup();
+
+function asker(key: i32): void {
+  const call = new HostCall("lookup");
+  lookup(call.token, key);
+  if (call.wait() != Outcome.Ok) abort("wait ended early");
+  if (call.failed) {
+    errors++;
+    if (key == 0) console.log("error " + call.code! + ": " + call.error!);
+  } else {
+    sum += call.result;
+  }
   wg.done();
 }
 
-export function main(): void {
-  wg.add(FIBERS);
-  for (let i = 0; i < FIBERS; i++) spawnWith(worker, i);
-  if (wg.wait() != Outcome.Ok) return;
-  console.log("fibers " + FIBERS.toString() + ", total " + (<i64>total).toString() + ", failed " + failed.toString());
+/** n fibers, each awaiting `app.lookup(key)` at once; the sum of the results. */
+export function lookupAll(n: i32): f64 {
+  sum = 0;
+  errors = 0;
+  wg.add(n);
+  for (let i = 0; i < n; i++) spawnWith(asker, i);
+  wg.wait();
+  console.log("lookups " + n.toString() + ", errors " + errors.toString());
+  return sum;
 }
 
-/** Spawned by the host: the doubled id. */
-export function lookup(id: i32): f64 {
-  return double(id).result;
-}
-
-/** Spawned by the host: fails with the rejection's code and message. */
-export function rejected(id: i32): f64 {
-  const call = double(id);
-  if (call.failed) throw new Error(call.code! + ": " + call.error!);
-  return call.result;
-}
+export function main(): void {}
