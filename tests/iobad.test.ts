@@ -3,6 +3,7 @@ import { describe, it, expect, beforeAll, afterAll } from "vitest";
 import { mkdtempSync, rmSync, writeFileSync, truncateSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import net from "node:net";
+import { Writable } from "node:stream";
 import path from "node:path";
 import { start } from "./iohelpers.js";
 import { root } from "./helpers.js";
@@ -68,10 +69,16 @@ describe("bad input", () => {
 });
 
 describe("deadlines and cancellation", () => {
-  it("give ETIMEDOUT and ECANCELED; the withdrawn read loses no byte", async () => {
-    const run = await start("iotimeout");
+  it("give ETIMEDOUT, ECANCELED and EBADF (handle closed meanwhile); a withdrawn read loses no byte", async () => {
+    let out = "";
+    let err = "";
+    const run = await start("iotimeout", {
+      stdout: new Writable({ write: (chunk, _, done) => ((out += chunk), done()) }),
+      stderr: new Writable({ write: (chunk, _, done) => ((err += chunk), done()) }),
+    });
     const result = await run.done;
     expect(run.stderr).toEqual([]);
+    expect([out, err]).toEqual(["to stdout through handle 1\n", "to stderr through handle 2\n"]);
     expect(run.stdout).toEqual([
       "read with a deadline: ETIMEDOUT (i/o timeout: the fiber's deadline passed before read completed)",
       "next read: first",
@@ -80,6 +87,7 @@ describe("deadlines and cancellation", () => {
       "accept with a deadline: ETIMEDOUT",
       "open past the deadline: ETIMEDOUT",
       "end of stream: 0",
+      "read of a handle closed meanwhile: EBADF (the handle was closed while a read waited)",
     ]);
     expect(result.exitCode).toBe(0);
   });

@@ -61,3 +61,12 @@ describe("TCP echo", () => {
     expect((await run.done).exitCode).toBe(0);
   });
 });
+
+describe("buffers shared with the host", () => {
+  it("stay valid while reads are pending, through full collections", async () => {
+    const run = await start("iogc");
+    const result = await run.done;
+    expect(run.stdout).toEqual(["clients 100, rounds 20, mismatches 0, failures 0", "collected while reads were pending"]);
+    expect(result.exitCode).toBe(0);
+  });
+});

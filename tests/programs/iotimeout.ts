@@ -1,7 +1,8 @@
-// Deadlines and cancellation of I/O: the call returns ETIMEDOUT / ECANCELED, the host
-// withdraws the request, and no byte is lost to it.
+// Waits that end before the I/O does: a deadline (ETIMEDOUT), a cancelled scope
+// (ECANCELED), a handle closed by another fiber (EBADF). The host withdraws the request,
+// and no byte is lost to it.
 import { spawnWith, Channel, Scope, now, setDeadline, yieldNow } from "weft";
-import { listen, accept, connect, read, writeString, close, localPort, open, errorName, lastError } from "weft/io";
+import { listen, accept, connect, read, writeString, close, localPort, open, errorName, lastError, STDOUT, STDERR } from "weft/io";
 
 const go = new Channel<i32>(1);
 
@@ -62,5 +63,21 @@ export function main(): void {
   n = read(conn, buf);
   console.log("end of stream: " + n.toString());
   close(conn);
+
+  // a read waiting on a handle that another fiber closes
+  const other = connect("127.0.0.1", localPort(server));
+  const mine = accept(server);
+  spawnWith(closer, mine);
+  n = read(mine, buf);
+  console.log("read of a handle closed meanwhile: " + errorName(n) + " (" + lastError() + ")");
+  close(other);
   close(server);
+
+  // the standard streams are handles too
+  writeString(STDOUT, "to stdout through handle 1\n");
+  writeString(STDERR, "to stderr through handle 2\n");
+}
+
+function closer(conn: i32): void {
+  close(conn);
 }

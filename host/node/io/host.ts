@@ -30,3 +30,12 @@ export function copyIn(host: IoHost, ptr: number, bytes: Uint8Array): void {
 export function copyOut(host: IoHost, ptr: number, len: number): Buffer {
   return Buffer.copyBytesFrom(new Uint8Array(host.memory(), ptr, len));
 }
+
+/** Appends `item` to `queue` (requests waiting to be served); withdrawn if its fiber stops waiting first. */
+export function enqueue<T>(host: IoHost, queue: T[], item: T, token: number): void {
+  queue.push(item);
+  host.onCancel(token, () => {
+    const i = queue.indexOf(item);
+    if (i >= 0) queue.splice(i, 1);
+  });
+}

@@ -82,6 +82,8 @@ export class NodeIo implements IoHost {
   /** Standard streams the program has not used yet (made on first use: touching process.stdin has effects). */
   private readonly unopened = new Set([0, 1, 2]);
   private closedAll = false;
+  /** Connections closed by the program whose written bytes are still going out. */
+  private readonly closing = new Set<Connection>();
 
   constructor(options: NodeIoOptions = {}) {
     this.options = options;
@@ -106,6 +108,8 @@ export class NodeIo implements IoHost {
       else resource.reader?.stop();
       this.handles.delete(handle);
     }
+    for (const connection of this.closing) connection.destroy();
+    this.closing.clear();
     this.unopened.clear();
     this.inFlight.clear();
   }
@@ -121,11 +125,6 @@ export class NodeIo implements IoHost {
       this.handles.set(handle, stream);
     }
     return this.handles.get(handle);
-  }
-
-  /** Handles open now (servers, connections, files, and the standard streams not closed). */
-  get openHandles(): number {
-    return this.handles.size;
   }
 
   // ── IoHost ──
@@ -227,14 +226,7 @@ export class NodeIo implements IoHost {
         const r = this.get(h);
         if (!r) return badHandle(h, "close", r);
         this.handles.delete(h);
-        if (r instanceof Stream) {
-          if (r.connection) r.connection.close();
-          else {
-            // a standard stream: the handle closes, the process's stream stays
-            r.reader?.close();
-            r.writer?.close();
-          }
-        } else r.close();
+        this.close(r);
         return 0;
       }),
       shutdown: sync((h: number) => {
@@ -260,14 +252,11 @@ export class NodeIo implements IoHost {
       }),
       listen_start: start((token: number, host: number, port: number, backlog: number) => {
         listenTcp(this, token, this.text(host), port, backlog, (server) =>
-          this.add(new Server(this, server, (socket) => this.wrap(socket), (connection) => this.add(new Stream(connection.reader, connection.writer, connection)))),
+          this.add(new Server(this, server, (socket) => this.wrap(socket), (connection) => this.addConnection(connection))),
         );
       }),
       connect_start: start((token: number, host: number, port: number) => {
-        connectTcp(this, token, this.text(host), port, (socket) => {
-          const connection = this.wrap(socket);
-          return this.add(new Stream(connection.reader, connection.writer, connection));
-        });
+        connectTcp(this, token, this.text(host), port, (socket) => this.addConnection(this.wrap(socket)));
       }),
       cancel: (token: number): void => {
         const withdraw = this.inFlight.get(token);
@@ -309,6 +298,27 @@ export class NodeIo implements IoHost {
     const handle = this.nextHandle++;
     this.handles.set(handle, resource);
     return handle;
+  }
+
+  private addConnection(connection: Connection): number {
+    return this.add(new Stream(connection.reader, connection.writer, connection));
+  }
+
+  /** Closes a resource whose handle the program closed. */
+  private close(r: Resource): void {
+    if (!(r instanceof Stream)) return r.close();
+    const connection = r.connection;
+    if (!connection) {
+      // a standard stream: the handle closes, the process's stream stays
+      r.reader?.close();
+      r.writer?.close();
+      return;
+    }
+    // its written bytes still go out; if the peer never takes them, the end of the program
+    // must not wait for that (closeAll destroys what is still closing)
+    this.closing.add(connection);
+    connection.socket.once("close", () => this.closing.delete(connection));
+    connection.close();
   }
 
   private wrap(socket: net.Socket): Connection {

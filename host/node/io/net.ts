@@ -7,7 +7,7 @@
 // first bytes are not held back by a busy accept loop.
 
 import net from "node:net";
-import { type IoHost } from "./host.js";
+import { type IoHost, enqueue } from "./host.js";
 import { type IoFailure, failureOf, ERRNO } from "./errno.js";
 import { StreamReader } from "./reader.js";
 import { StreamWriter } from "./writer.js";
@@ -85,11 +85,7 @@ export class Server {
   startAccept(token: number): void {
     const now = this.tryAccept();
     if (now !== -ERRNO.EAGAIN) return this.host.settle(token, now);
-    this.waiting.push(token);
-    this.host.onCancel(token, () => {
-      const i = this.waiting.indexOf(token);
-      if (i >= 0) this.waiting.splice(i, 1);
-    });
+    enqueue(this.host, this.waiting, token, token);
   }
 
   /** Stops listening; waiting accepts get EBADF, connections not yet accepted are closed. */

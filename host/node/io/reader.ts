@@ -11,7 +11,7 @@
 // with the error, and every later read gets it too (after the data that came before it).
 
 import type { Readable } from "node:stream";
-import { type IoHost, copyIn } from "./host.js";
+import { type IoHost, copyIn, enqueue } from "./host.js";
 import { type IoFailure, failureOf, ERRNO } from "./errno.js";
 
 interface PendingRead {
@@ -70,12 +70,7 @@ export class StreamReader {
       this.host.settle(token, now);
       return;
     }
-    const pending = { token, ptr, len };
-    this.waiting.push(pending);
-    this.host.onCancel(token, () => {
-      const i = this.waiting.indexOf(pending);
-      if (i >= 0) this.waiting.splice(i, 1);
-    });
+    enqueue(this.host, this.waiting, { token, ptr, len }, token);
   }
 
   /** The handle was closed: waiting reads get EBADF, the stream is left alone. */

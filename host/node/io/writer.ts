@@ -11,7 +11,7 @@
 // and returned by the next write; waiting fibers get them at once.
 
 import type { Writable } from "node:stream";
-import { type IoHost, copyOut } from "./host.js";
+import { type IoHost, copyOut, enqueue } from "./host.js";
 import { type IoFailure, failureOf, ERRNO } from "./errno.js";
 
 export class StreamWriter {
@@ -62,11 +62,7 @@ export class StreamWriter {
     if (this.closed) return this.host.settle(token, { code: "EBADF", message: "write on a closed handle" });
     if (this.failure) return this.host.settle(token, this.failure);
     if (!this.stream.writableNeedDrain) return this.host.settle(token, 0);
-    this.drainWaiters.push(token);
-    this.host.onCancel(token, () => {
-      const i = this.drainWaiters.indexOf(token);
-      if (i >= 0) this.drainWaiters.splice(i, 1);
-    });
+    enqueue(this.host, this.drainWaiters, token, token);
   }
 
   /** Ends this side (shutdown): the buffered bytes go out, then end-of-stream. */
