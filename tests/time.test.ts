@@ -25,6 +25,12 @@ describe("timers", () => {
     expect(r.exitCode).toBe(0);
   });
 
+  it("keeps the timers' invariants while 500 fibers arm and cancel timers at random", async () => {
+    const r = await buildAndRun("timerstress");
+    expect(r.stdout).toEqual(["broken 0, checks many, receives many, both outcomes yes", "timers left 0, invariants ok"]);
+    expect(r.exitCode).toBe(0);
+  });
+
   it("makes sleep(0) yield to the other ready fibers", async () => {
     const r = await buildAndRun("sleepzero");
     expect(r.stdout).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);

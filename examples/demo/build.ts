@@ -10,6 +10,7 @@ const entries: Record<string, string> = {
   roundrobin: "roundrobin.ts",
   pingpong: "pingpong.ts",
   spawnstorm: "spawnstorm.ts",
+  sleepers: "sleepers.ts",
   // weft/io on the Node host (`npm run example:echo`, `example:http`, `example:stdin`)
   echo: "echo/main.ts",
   http: "http/main.ts",

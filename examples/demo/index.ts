@@ -34,7 +34,7 @@ interface Measured {
   lines: string[];
 }
 
-async function run(name: string, echo: boolean): Promise<Measured> {
+async function run(name: string, echo: boolean, onEventLoop = false): Promise<Measured> {
   const lines: string[] = [];
   const program = await WeftProgram.load(await module(name), {
     name,
@@ -44,7 +44,7 @@ async function run(name: string, echo: boolean): Promise<Measured> {
     },
   });
   const start = process.hrtime.bigint();
-  const result = program.run();
+  const result = onEventLoop ? await program.runAsync() : program.run();
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.exitCode !== 0) throw new Error(`${name} exited with status ${result.exitCode}`);
   const { switches, spawned, peakAlive, memoryBytes } = result.stats;
@@ -62,12 +62,16 @@ const pp = await run("pingpong", true);
 console.log(pc.cyan("\n3. Spawn storm: 1,000,000 fibers spawned in waves of 1000, each runs and exits"));
 const ss = await run("spawnstorm", true);
 
+console.log(pc.cyan("\n4. Sleepers: 100,000 fibers sleep until 200-300 ms from now, on the event loop (one host timer)"));
+const sl = await run("sleepers", true, true);
+
 const table = new Table({ head: ["program", "fibers", "switches", "time", "per switch / fiber", "peak alive", "memory"], style: { head: ["cyan"] } });
 const mib = (b: number) => `${(b / (1 << 20)).toFixed(1)} MiB`;
 table.push(
   ["round robin", rr.spawned, rr.switches, `${rr.ms.toFixed(2)} ms`, "", rr.peakAlive, mib(rr.memory)],
   ["ping-pong", pp.spawned, pp.switches, `${pp.ms.toFixed(1)} ms`, `${((pp.ms * 1e6) / pp.switches).toFixed(1)} ns/switch`, pp.peakAlive, mib(pp.memory)],
   ["spawn storm", ss.spawned, ss.switches, `${ss.ms.toFixed(1)} ms`, `${((ss.ms * 1e6) / (ss.spawned - 1)).toFixed(1)} ns/fiber`, ss.peakAlive, mib(ss.memory)],
+  ["sleepers", sl.spawned, sl.switches, `${sl.ms.toFixed(1)} ms`, "", sl.peakAlive, mib(sl.memory)],
 );
 console.log(`\n${table.toString()}`);
 console.log(pc.dim("Timings include the engine's warm-up; `npm run bench` measures carefully (docs/PERFORMANCE.md)."));
