@@ -16,7 +16,10 @@
 // response in one write, and goes on with the next request on the same connection
 // (keep-alive; HTTP/1.0 clients only if they ask for it). A handler may block (sleep,
 // I/O, channels): only its connection waits. A handler that fails (a trap, an abort)
-// fails only its own fiber: the client gets a 500 and the connection closes.
+// fails only its connection's fiber: a watcher fiber (one per connection) answers the
+// client with a 500 and closes the connection. The Request and ResponseWriter a handler
+// gets are its connection's, reused for the next request: they are valid until the
+// handler returns, as Go's ResponseWriter is.
 //
 // Bad input never takes the server down. A malformed request line or header, a missing
 // Host (HTTP/1.1), a bad or conflicting Content-Length get a 400, a version other than
@@ -109,7 +112,7 @@ export class ResponseWriter {
   /** @internal */
   reset(): void {
     this.status = 200;
-    if (this.headers.length) this.headers = [];
+    this.headers.length = 0;
     this.body.length = 0;
   }
 }
@@ -171,7 +174,7 @@ export class HttpServer {
         if (conn == Errno.EMFILE || conn == Errno.ENFILE || conn == Errno.ECONNABORTED) continue;
         return conn;
       }
-      spawnWith(serveConnection, new Connection(this, conn));
+      spawnWith(watchConnection, new Connection(this, conn));
     }
   }
 
@@ -201,7 +204,8 @@ class Connection {
   output: ByteBuffer = new ByteBuffer(512);
   request: Request = new Request();
   response: ResponseWriter = new ResponseWriter();
-  handler: Handler | null = null;
+  /** True from a parsed request until its response is sent (a failure then owes a 500). */
+  inRequest: bool = false;
   constructor(
     public server: HttpServer,
     public handle: i32,
@@ -214,6 +218,26 @@ class Refusal {
     public status: i32,
     public reason: string,
   ) {}
+}
+
+/**
+ * Serves the connection in a fiber of its own and outlives it: if that fiber fails (a
+ * handler trapped or aborted), the client still gets its answer, a 500, and the
+ * connection is closed. One watcher per connection, so requests themselves cost no
+ * extra fiber.
+ */
+function watchConnection(c: Connection): void {
+  let serving = spawnWith(serveConnection, c);
+  if (serving.join() === null) return;
+  if (c.inRequest) {
+    let res = c.response;
+    res.reset();
+    res.status = 500;
+    res.write("internal server error\n");
+    c.server.requests++;
+    send(c, c.request, res, false);
+  }
+  close(c.handle);
 }
 
 function serveConnection(c: Connection): void {
@@ -238,29 +262,19 @@ function serveConnection(c: Connection): void {
     let res = c.response;
     res.reset();
     let handler = server.route(req.path);
+    c.inRequest = true;
     if (handler === null) {
       res.status = 404;
       res.write("404 page not found\n");
     } else {
-      // the handler runs in a fiber of its own: if it fails, this connection answers 500
-      c.handler = handler;
-      let fiber = spawnWith(runHandler, c);
-      if (fiber.join() !== null) {
-        res.reset();
-        res.status = 500;
-        res.write("internal server error\n");
-        keepAlive = false;
-      }
+      handler(res, req);
     }
     server.requests++;
-    if (!send(c, req, res, keepAlive)) break;
-    if (!keepAlive) break;
+    let sent = send(c, req, res, keepAlive);
+    c.inRequest = false;
+    if (!sent || !keepAlive) break;
   }
   close(c.handle);
-}
-
-function runHandler(c: Connection): void {
-  c.handler!(c.response, c.request);
 }
 
 /**
@@ -340,7 +354,7 @@ function parseHead(c: Connection, headEnd: i32, req: Request): Refusal | null {
   req.path = String.UTF8.decodeUnsafe(base + <usize>sp1 + 1, <usize>(q - sp1 - 1));
   req.query = q < sp2 ? String.UTF8.decodeUnsafe(base + <usize>q + 1, <usize>(sp2 - q - 1)) : "";
   // header fields: name ":" OWS value OWS CRLF
-  if (req.headers.length) req.headers = [];
+  req.headers.length = 0;
   let contentLength: i64 = -1;
   let hasHost = false;
   p = lineEnd + 2;
