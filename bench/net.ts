@@ -5,6 +5,9 @@
 //          same small response ("Hello, World!", text/plain), each measured with wrk on
 //          127.0.0.1, 100 connections, WRK_SECONDS s, after a short warm-up. Each server
 //          runs in a child process of its own; wrk is a third process.
+//          http_cpu_us, node_http_cpu_us: the server process's CPU time (user + system,
+//          from /proc) per request in the same runs. On a shared 2-core machine the
+//          requests per second move with whatever else runs; CPU per request much less.
 //   echo   echo_10k_conns_ok: the echo example (examples/echo) holds 10,000 TCP
 //          connections at once, opened by a client process (bench/echoclient.ts), and
 //          echoes a distinct message on each; true only if every message came back
@@ -16,7 +19,7 @@
 // benchmark reports false with the reason if the hard limit is too low.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { build } from "../build/build.js";
@@ -108,18 +111,39 @@ async function checkResponse(label: string, port: number, check: Check): Promise
   check(res.headers.get("content-type") === "text/plain", `${label}: Content-Type ${res.headers.get("content-type")}, expected text/plain`);
 }
 
-async function measure(label: string, server: Server, progress: Progress, check: Check): Promise<number> {
+/** CPU time (user + system) of process `pid` so far, in µs; NaN without /proc. */
+function cpuMicros(pid: number): number {
+  try {
+    // fields after the parenthesized command name: utime and stime are the 12th and 13th
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    const hz = 100; // USER_HZ: clock ticks per second on Linux
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / hz;
+  } catch {
+    return NaN;
+  }
+}
+
+/** One server's figures. */
+export interface HttpFigures {
+  rps: number;
+  /** Server CPU per request, µs (NaN where /proc is missing). */
+  cpuUs: number;
+}
+
+async function measure(label: string, server: Server, progress: Progress, check: Check): Promise<HttpFigures> {
   await checkResponse(label, server.port, check);
   wrk(server.port, WARMUP_SECONDS);
+  const cpu0 = cpuMicros(server.child.pid!);
   const r = wrk(server.port, WRK_SECONDS);
+  const cpuUs = (cpuMicros(server.child.pid!) - cpu0) / r.requests;
   check(Number.isFinite(r.rps) && r.requests > 0, `${label}: wrk gave no figures`);
   check(r.errors.length === 0, `${label}: wrk saw errors: ${r.errors.join("; ")}`);
-  progress(`  ${label}: ${Math.round(r.rps)} requests/s (${r.requests} in ${WRK_SECONDS} s, ${WRK_CONNECTIONS} connections)`);
-  return r.rps;
+  progress(`  ${label}: ${Math.round(r.rps)} requests/s (${r.requests} in ${WRK_SECONDS} s, ${WRK_CONNECTIONS} connections), ${cpuUs.toFixed(1)} µs server CPU per request`);
+  return { rps: r.rps, cpuUs };
 }
 
 /** `http_rps` and `node_http_rps`, measured in this order in one run. */
-export async function benchHttp(root: string, progress: Progress, check: Check): Promise<{ weft: number; node: number }> {
+export async function benchHttp(root: string, progress: Progress, check: Check): Promise<{ weft: HttpFigures; node: HttpFigures }> {
   const probe = spawnSync("wrk", ["--version"], { encoding: "utf8" });
   check(!probe.error, "the http benchmark needs wrk: install it with `apt-get install wrk` (Debian package)");
   const dir = mkdtempSync(path.join(tmpdir(), "weft-bench-"));
@@ -127,7 +151,7 @@ export async function benchHttp(root: string, progress: Progress, check: Check):
     const wasm = await buildExample(root, "http/main.ts", dir, progress);
     const weftBin = path.join(root, "bin", "weft.js");
     const fiber = await startServer("the fiber HTTP server", process.execPath, [weftBin, "run", wasm, "--port", "0"], /serving on http:\/\/127\.0\.0\.1:(\d+)\//, check);
-    let weft: number;
+    let weft: HttpFigures;
     try {
       weft = await measure("weft (examples/http)", fiber, progress, check);
     } finally {
@@ -135,7 +159,7 @@ export async function benchHttp(root: string, progress: Progress, check: Check):
     }
     const nodeServer = path.join(root, "dist", "bench", "nodehttp.js");
     const baseline = await startServer("Node's http server", process.execPath, [nodeServer], /serving on http:\/\/127\.0\.0\.1:(\d+)\//, check);
-    let node: number;
+    let node: HttpFigures;
     try {
       node = await measure("Node http", baseline, progress, check);
     } finally {

@@ -22,7 +22,7 @@
 //   chan    chan_pingpong_ns
 //   mutex   mutex_contended_ns
 //   sleepers  sleepers_100k_ms, sleepers_100k_rss_mb (in a child process: peak RSS)
-//   http    http_rps, node_http_rps (bench/net.ts; needs wrk)
+//   http    http_rps, node_http_rps, http_cpu_us, node_http_cpu_us (bench/net.ts; needs wrk)
 //   echo    echo_10k_conns_ok (bench/net.ts)
 // plus machine, node, date and targets (the targets of the selected figures, each with
 // whether it was met).
@@ -83,6 +83,8 @@ const FIGURES = [
   { key: "sleepers_100k_rss_mb", group: "sleepers", what: "MiB, peak RSS of the process running them" },
   { key: "http_rps", group: "http", what: `requests/s, fiber HTTP server (examples/http), wrk, ${WRK_CONNECTIONS} connections, ${WRK_SECONDS} s` },
   { key: "node_http_rps", group: "http", what: "requests/s, Node's http module, same response, same load" },
+  { key: "http_cpu_us", group: "http", what: "µs of server CPU per request, fiber HTTP server, same run" },
+  { key: "node_http_cpu_us", group: "http", what: "µs of server CPU per request, Node's http module, same run" },
   { key: "echo_10k_conns_ok", group: "echo", what: `${ECHO_CONNECTIONS.toLocaleString("en")} TCP connections held by one instance, each echoed` },
 ] as const satisfies readonly { key: string; group: Group; what: string }[];
 type FigureKey = (typeof FIGURES)[number]["key"];
@@ -570,8 +572,12 @@ async function main(): Promise<void> {
   if (only.has("http")) {
     progress("http: the fiber HTTP server and Node's http module under wrk");
     const { weft, node } = await benchHttp(ROOT, progress, check);
-    values.http_rps = Math.round(weft);
-    values.node_http_rps = Math.round(node);
+    values.http_rps = Math.round(weft.rps);
+    values.node_http_rps = Math.round(node.rps);
+    if (Number.isFinite(weft.cpuUs) && Number.isFinite(node.cpuUs)) {
+      values.http_cpu_us = round(weft.cpuUs, 1);
+      values.node_http_cpu_us = round(node.cpuUs, 1);
+    }
     TARGETS.http_rps = { op: ">=", value: values.node_http_rps };
   }
   if (only.has("echo")) {
