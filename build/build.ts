@@ -16,12 +16,39 @@
 // does not accept it as an intrinsic.
 // The result keeps its function names (a name section) so that traps name the function.
 
-import { readFile } from "node:fs/promises";
+import { readFile, readdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
-import { linkMain, linkExports, bindGcMarking, analyze, hideStateIntrinsic, bindStateIntrinsic, removeAsyncifyExports, type ModuleReport } from "./passes.js";
+import {
+  linkMain,
+  linkInit,
+  linkExports,
+  bindGcMarking,
+  bindExceptions,
+  analyze,
+  hideStateIntrinsic,
+  bindStateIntrinsic,
+  removeAsyncifyExports,
+  type ModuleReport,
+} from "./passes.js";
+
+/**
+ * Where a program runs. `js`: the JavaScript host (host/runtime.ts) drives the module
+ * through weft's ABI exports. `wasi`: a WASI preview1 command that runs itself
+ * (assembly/wasi/runner.ts); no JavaScript host needed (docs/WASI.md).
+ */
+export type BuildTarget = "js" | "wasi";
+
+/**
+ * How a WASI program isolates a failing fiber. `legacy`: abort() throws a wasm exception
+ * that the runner catches (the exception-handling proposal as V8, and so Node, browsers
+ * and Deno, run it); `none`: no exception handling, an abort ends the program with status
+ * 3 (for runtimes without the legacy proposal, such as wasmtime).
+ */
+export type WasiExceptions = "legacy" | "none";
 
 /** Options of `build` and of `weft build`. */
 export interface BuildOptions {
@@ -41,6 +68,10 @@ export interface BuildOptions {
   use?: string[];
   /** Report progress and the instrumented functions here. */
   log?: (line: string) => void;
+  /** Where the program runs (default "js"). */
+  target?: BuildTarget;
+  /** WASI target: how a failing fiber is isolated (default "legacy"). */
+  exceptions?: WasiExceptions;
 }
 
 /** What a build produced. */
@@ -78,6 +109,27 @@ export const DEFAULT_SCRATCH_SIZE = 65536;
 const DEFAULT_GUARD_SIZE = 1 << 20;
 /** Virtual second entry: re-exports the ABI so that every program exports it. */
 const ABI_ENTRY = "__weft_abi_entry__.ts";
+/** Virtual second entry of a WASI command: the runner's `_start`. */
+const WASI_ENTRY = "__weft_wasi_entry__.ts";
+/** The top-level code's function, exported by asc under this name until `linkInit` links it. */
+const INIT_EXPORT = "__weft_init";
+/** @assemblyscript/wasi-shim's library folder: WASI bindings, `process`, `Date`, ... */
+const shimDir = path.join(path.dirname(createRequire(import.meta.url).resolve("@assemblyscript/wasi-shim/package.json")), "assembly");
+/**
+ * Globals the WASI target replaces (asc --use): the shim's, except `console`, whose output
+ * differs from the JS host's (assembly/wasi/console.ts), and `abort` (assembly/wasi/abort.ts).
+ */
+const WASI_ALIASES = [
+  "ASC_WASI=1",
+  "abort=__weft_wasi_abort",
+  "console=weft_console",
+  "trace=wasi_trace",
+  "seed=wasi_seed",
+  "crypto=wasi_crypto",
+  "performance=wasi_performance",
+  "process=wasi_process",
+  "Date=wasi_Date",
+];
 /** The suspend primitives: the only functions allowed to start an unwind. */
 export const SUSPEND_PRIMITIVES = ["~lib/weft/scheduler/yieldNow", "~lib/weft/scheduler/park"];
 /** Functions that run the trampoline: they start rewinds and stop unwinds. */
@@ -95,7 +147,8 @@ export const MUST_STAY_PLAIN = [
   "~lib/weft/scheduler/fireTimers",
 ];
 
-// AssemblyScript's default feature set; the optimizer must not use others.
+// AssemblyScript's default feature set (plus exception handling where the WASI runner
+// binds it); the optimizer must not use others.
 const FEATURES =
   binaryen.Features.MutableGlobals |
   binaryen.Features.NontrappingFPToInt |
@@ -108,6 +161,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const log = options.log ?? (() => {});
   const entry = path.resolve(options.entry);
   if (!existsSync(entry)) throw new BuildError(`entry file not found: ${options.entry}`);
+  const target = options.target ?? "js";
+  if (target !== "js" && target !== "wasi") throw new BuildError(`unknown target "${String(target)}": expected "js" or "wasi"`);
+  const exceptions = options.exceptions ?? "legacy";
+  if (exceptions !== "legacy" && exceptions !== "none") {
+    throw new BuildError(`unknown exception handling "${String(exceptions)}": expected "legacy" or "none"`);
+  }
+  if (options.exceptions !== undefined && target !== "wasi") throw new BuildError("exception handling is chosen for the wasi target only");
+  if (options.rtrace && target === "wasi") throw new BuildError("rtrace builds need the JavaScript host; they cannot target wasi");
   for (const [name, value] of [["stack size", options.stackSize], ["scratch size", options.scratchSize]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1024 || value > 1 << 30 || value % 16 !== 0)) {
       throw new BuildError(`${name} must be a multiple of 16 between 1024 and 1073741824 bytes, got ${value}`);
@@ -117,6 +178,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 }
 
 async function buildModule(entry: string, options: BuildOptions, log: (line: string) => void): Promise<BuildResult> {
+  const wasi = options.target === "wasi";
   const wasm = await compile(entry, options);
   const module = binaryen.readBinary(wasm);
   try {
@@ -125,6 +187,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     bindGcMarking(module);
     const spawnable = linkExports(module);
     if (spawnable.length) log(`spawnable from the host: ${spawnable.join(", ")}`);
+    if (wasi) linkInit(module, INIT_EXPORT);
     const stateIntrinsic = hideStateIntrinsic(module);
 
     binaryen.clearPassArguments();
@@ -135,6 +198,9 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     module.runPasses(["asyncify"]);
     binaryen.clearPassArguments();
     bindStateIntrinsic(module, stateIntrinsic);
+    if (wasi && bindExceptions(module, options.exceptions ?? "legacy")) {
+      module.setFeatures(FEATURES | binaryen.Features.ExceptionHandling);
+    }
 
     const report: ModuleReport = analyze(module, SUSPEND_PRIMITIVES, TRAMPOLINES, MUST_STAY_PLAIN);
     removeAsyncifyExports(module);
@@ -155,25 +221,54 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
   }
 }
 
+/**
+ * asc adds the files of `--lib` folders to its own table of standard-library files, which
+ * lives as long as the process, and compiles every top-level file of that table in later
+ * builds: after a WASI build, a JS build would compile the WASI shim too. Builds therefore
+ * run one at a time, and each removes what asc added.
+ */
+let compiling: Promise<unknown> = Promise.resolve();
+
 /** Runs asc in-process; `weft` imports resolve to this package's assembly/ directory. */
-async function compile(entry: string, options: BuildOptions): Promise<Uint8Array> {
+function compile(entry: string, options: BuildOptions): Promise<Uint8Array> {
+  const next = compiling.then(() => compileAlone(entry, options));
+  compiling = next.catch(() => {});
+  return next;
+}
+
+async function compileAlone(entry: string, options: BuildOptions): Promise<Uint8Array> {
   const asc = await import("assemblyscript/asc");
+  const library = asc.libraryFiles as Record<string, string>;
+  const standard = new Set(Object.keys(library));
+  try {
+    return await runAsc(asc, entry, options);
+  } finally {
+    for (const name of Object.keys(library)) if (!standard.has(name)) delete library[name];
+  }
+}
+
+async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, options: BuildOptions): Promise<Uint8Array> {
   const baseDir = path.dirname(entry);
+  const wasi = options.target === "wasi";
   const uses = [
     `WEFT_SCRATCH_SIZE=${options.scratchSize ?? DEFAULT_SCRATCH_SIZE}`,
     `WEFT_GUARD_SIZE=${DEFAULT_GUARD_SIZE}`,
+    ...(wasi ? WASI_ALIASES : []),
     ...(options.use ?? []),
   ];
   if (options.rtrace) uses.push("ASC_RTRACE=1");
   const args = [
     path.basename(entry),
-    ABI_ENTRY,
+    wasi ? WASI_ENTRY : ABI_ENTRY,
     "--outFile", "out.wasm",
     "--baseDir", baseDir,
     "--runtime", "incremental",
-    "--exportRuntime",
-    // the host runs top-level code itself, after it is ready to account for allocations
-    "--exportStart", "_start",
+    // JS: the host runs top-level code itself, after it is ready to account for
+    // allocations. WASI: the runner's `_start` runs it (linked by `linkInit`).
+    // WASI: the table is exported until the runner's guarded call (`weft.try_call`, an
+    // import until bindExceptions) uses it; otherwise asc would drop it and every entry
+    // reached only through it (bindExceptions unexports it).
+    ...(wasi ? ["--exportStart", INIT_EXPORT, "--exportTable", "--lib", shimDir] : ["--exportRuntime", "--exportStart", "_start"]),
     "--stackSize", String(options.stackSize ?? DEFAULT_STACK_SIZE),
     "--debug", // names, so that our passes find functions; stripped of nothing else
     "--noColors",
@@ -183,11 +278,13 @@ async function compile(entry: string, options: BuildOptions): Promise<Uint8Array
   let output: Uint8Array | null = null;
   const stderr: string[] = [];
   const { error } = await asc.main(args, {
-    readFile: (file: string, dir: string) => readSource(file, dir, entry),
+    readFile: (file: string, dir: string) => readSource(file, dir, entry, wasi),
     writeFile: (file: string, contents: Uint8Array | string) => {
       if (file.endsWith(".wasm")) output = contents as Uint8Array;
     },
-    listFiles: () => [],
+    // only the shim's folder is listed (--lib): all of its files are library files
+    listFiles: async (dir: string, base: string) =>
+      path.resolve(base, dir) === shimDir ? (await readdir(shimDir)).filter((f) => f.endsWith(".ts")) : [],
     stdout: { write: () => true } as never,
     stderr: { write: (text: string | Uint8Array) => (stderr.push(String(text)), true) } as never,
     transforms: [NoInlinePrimitives as never],
@@ -199,12 +296,15 @@ async function compile(entry: string, options: BuildOptions): Promise<Uint8Array
   return output;
 }
 
-/** Source reader for asc: maps the `weft` package and the virtual ABI entry. */
-async function readSource(file: string, dir: string, entry: string): Promise<string | null> {
+/** Source reader for asc: maps the `weft` package and the virtual entries. */
+async function readSource(file: string, dir: string, entry: string, wasi: boolean): Promise<string | null> {
   const full = path.resolve(dir, file);
   if (full === path.resolve(path.dirname(entry), ABI_ENTRY)) return `export * from "weft/abi";\n`;
+  if (full === path.resolve(path.dirname(entry), WASI_ENTRY)) return `export * from "weft/wasi/runner";\n`;
   const match = /(?:^|[\\/])node_modules[\\/]weft[\\/](.+)$/.exec(full);
-  const target = match ? path.join(assemblyDir, match[1]) : full;
+  // the WASI target swaps the core's one platform file for its WASI twin
+  const mapped = match && wasi && match[1] === "platform.ts" ? "platform.wasi.ts" : match?.[1];
+  const target = mapped ? path.join(assemblyDir, mapped) : full;
   try {
     return await readFile(target, "utf8");
   } catch {

@@ -2,16 +2,21 @@
 
 import { writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { Command, InvalidArgumentError } from "commander";
 import pc from "picocolors";
+import { Command, Option, InvalidArgumentError } from "commander";
 import { build, BuildError, DEFAULT_SCRATCH_SIZE, DEFAULT_STACK_SIZE } from "./build.js";
 import { runFile } from "../host/node/run.js";
+import { runWasiFile } from "../host/node/wasi.js";
 
 function bytes(value: string): number {
   const match = /^(\d+)([kKmM]?)$/.exec(value.trim());
   if (!match) throw new InvalidArgumentError(`expected a size in bytes (like 65536 or 64k), got "${value}"`);
   const scale = { "": 1, k: 1024, K: 1024, m: 1 << 20, M: 1 << 20 }[match[2]]!;
   return Number(match[1]) * scale;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 const program = new Command("weft").description("fibers for WebAssembly").showHelpAfterError().enablePositionalOptions();
@@ -27,6 +32,13 @@ program
   .option("--ignore-indirect", "assume indirect calls never suspend (smaller and faster; wrong if a callback yields)")
   .option("--rtrace", "include allocation tracing hooks (for leak checks)")
   .option("--use <NAME=value...>", "define integer constants for the program (asc --use)")
+  .addOption(new Option("--target <target>", "where the program runs: js (the JavaScript host) or wasi (a WASI command)").choices(["js", "wasi"]).default("js"))
+  .addOption(
+    new Option("--exceptions <mode>", "wasi: isolate failing fibers with wasm exceptions (legacy) or exit on the first failure (none)").choices([
+      "legacy",
+      "none",
+    ]),
+  )
   .option("-v, --verbose", "report the functions asyncify instrumented")
   .action(async (entry: string, opts) => {
     try {
@@ -38,6 +50,8 @@ program
         ignoreIndirect: opts.ignoreIndirect,
         rtrace: opts.rtrace,
         use: opts.use,
+        target: opts.target,
+        exceptions: opts.exceptions,
         log: opts.verbose ? (line) => console.error(pc.dim(line)) : undefined,
       });
       await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
@@ -68,6 +82,18 @@ program
   .passThroughOptions()
   .action(async (file: string, args: string[]) => {
     process.exitCode = await runFile(file, { io: { args } });
+  });
+
+program
+  .command("wasi")
+  .description("run a WASI program (weft build --target wasi) under Node's WASI")
+  .argument("<module>", "a module made by weft build --target wasi")
+  .argument("[args...]", "the program's arguments")
+  .option("--dir <dir>", "give the program a directory: HOST[::GUEST] (GUEST defaults to HOST); repeatable", collect, [])
+  .option("--env <NAME=value>", "set an environment variable for the program; repeatable", collect, [])
+  .passThroughOptions()
+  .action(async (file: string, args: string[], opts: { dir: string[]; env: string[] }) => {
+    process.exitCode = await runWasiFile(file, args, { dirs: opts.dir, env: opts.env });
   });
 
 await program.parseAsync(process.argv);

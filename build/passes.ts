@@ -2,6 +2,11 @@
 //
 //   linkMain  (before asyncify) gives the ABI's `weft.main` import the program's `main`.
 //   bindGcMarking gives the switch a read of the GC's phase (its barrier runs only in MARK).
+//   linkInit  (WASI, before asyncify) gives the runner's `weft.init` import the program's
+//             top-level code (asc's start function).
+//   bindExceptions (WASI, after asyncify) turns the runner's `weft.throw_abort` and
+//             `weft.try_call` imports into wasm exception handling (assembly/wasi/abort.ts);
+//             after the pass, because asyncify cannot instrument try/catch.
 //   linkExports (before asyncify) makes the program's numeric exports spawnable from the
 //             host: `weft.call_export` becomes a dispatcher over them (interop.ts).
 //   analyze   (after asyncify, before optimization, while every function still has its
@@ -153,6 +158,65 @@ export function bindGcMarking(module: binaryen.Module): void {
     [],
     module.i32.eq(module.global.get(GC_STATE_GLOBAL, binaryen.i32), module.i32.const(GC_STATE_MARK)),
   );
+}
+
+/**
+ * Links the runner's `weft.init` import to the program's top-level code, which asc
+ * exported under `exportName` (`--exportStart`), and unexports it: a WASI command exports
+ * `_start` only, and the runner calls the top-level code itself, guarded.
+ */
+export function linkInit(module: binaryen.Module, exportName: string): void {
+  const initImport = findImport(module, "weft", "init");
+  if (initImport === null) throw new BuildError("internal: the WASI runner is missing from the compiled module");
+  const exportRef = module.getExport(exportName);
+  const body = exportRef
+    ? module.call(binaryen.getExportInfo(exportRef).value, [], binaryen.none)
+    : module.nop(); // no top-level code at all
+  module.removeFunction(initImport);
+  module.addFunction(initImport, binaryen.none, binaryen.none, [], body);
+  if (exportRef) module.removeExport(exportName);
+}
+
+/** The tag of the WASI runner's abort exception. */
+const ABORT_TAG = "weft.abort";
+
+/** The WASI runner's abort handler for builds without exception handling. */
+const FATAL_ABORT_EXPORT = "__weft_fatal_abort";
+
+/**
+ * Binds the WASI runner's exception imports (assembly/wasi/abort.ts). With `legacy`:
+ *   throw_abort()  → throw $weft.abort
+ *   try_call(fn)   → try (result i32) (call_indirect fn) (i32.const 1)
+ *                    catch $weft.abort (i32.const 0) end
+ * With `none` there is no exception: throw_abort calls the runner's fatal handler (which
+ * reports the failure and exits with status 3), try_call calls and returns 1. The
+ * handler's export is removed either way. Returns whether the module now uses exception
+ * handling. Runs after asyncify, which cannot instrument try/catch; both functions stay
+ * uninstrumented since nothing they call can suspend.
+ */
+export function bindExceptions(module: binaryen.Module, mode: "legacy" | "none"): boolean {
+  const throwImport = findImport(module, "weft", "throw_abort");
+  const tryImport = findImport(module, "weft", "try_call");
+  const fatalRef = module.getExport(FATAL_ABORT_EXPORT);
+  if (throwImport === null || tryImport === null || !fatalRef) {
+    throw new BuildError("internal: the WASI runner's abort handling is missing from the compiled module");
+  }
+  const fatal = binaryen.getExportInfo(fatalRef).value;
+  module.removeExport(FATAL_ABORT_EXPORT);
+  const legacy = mode === "legacy";
+  if (legacy) module.addTag(ABORT_TAG, binaryen.none, binaryen.none);
+  module.removeFunction(throwImport);
+  module.addFunction(throwImport, binaryen.none, binaryen.none, [], legacy ? module.throw(ABORT_TAG, []) : module.call(fatal, [], binaryen.none));
+  if (module.getNumTables() === 0) throw new BuildError("internal: the WASI runner's guarded call needs a function table");
+  const table = binaryen.getTableInfo(module.getTableByIndex(0)).name;
+  const call = module.call_indirect(table, module.local.get(0, binaryen.i32), [], binaryen.none, binaryen.none);
+  const called = module.block(null, [call, module.i32.const(1)], binaryen.i32);
+  const body = legacy ? module.try("weft.guard", called, [ABORT_TAG], [module.i32.const(0)]) : called;
+  module.removeFunction(tryImport);
+  module.addFunction(tryImport, binaryen.i32, binaryen.i32, [], body);
+  // asc exported the table only so that it kept the entries reached through try_call
+  if (module.getExport("table")) module.removeExport("table");
+  return legacy;
 }
 
 /**

@@ -16,9 +16,17 @@ const entries: Record<string, string> = {
   http: "http/main.ts",
   stdinticker: "stdinticker.ts",
 };
+/** WASI command-line demos (examples/wasi/, `npm run demo:wasi`). */
+const wasiNames = ["sleepsort", "sieve", "wc"];
 await mkdir(path.join(root, "examples/.out"), { recursive: true });
 for (const [name, entry] of Object.entries(entries)) {
   const { binary } = await build({ entry: path.join(root, "examples", entry) });
   await writeFile(path.join(root, "examples/.out", `${name}.wasm`), binary);
   console.log(`built examples/.out/${name}.wasm (${binary.length} bytes)`);
+}
+await mkdir(path.join(root, "examples/.out/wasi"), { recursive: true });
+for (const name of wasiNames) {
+  const { binary } = await build({ entry: path.join(root, "examples/wasi", `${name}.ts`), target: "wasi" });
+  await writeFile(path.join(root, "examples/.out/wasi", `${name}.wasm`), binary);
+  console.log(`built examples/.out/wasi/${name}.wasm (${binary.length} bytes)`);
 }

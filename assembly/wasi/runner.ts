@@ -1,0 +1,117 @@
+// runner.ts: the WASI command. `_start` runs the program with no JavaScript host.
+//
+// `weft build --target wasi` compiles this file as the module's entry next to the user's
+// program (instead of exporting the JS host's ABI), so the module exports `_start` and
+// `memory` only: a WASI preview1 command that any WASI runtime can start. `_start` does
+// what host/runtime.ts does for the JS host, in the same order and with the same text:
+//
+//   _start ─► top-level code (asc's start function, linked in as `weft.init`)
+//          ─► spawn `main` as fiber #1 (abi.ts `__weft_start`)
+//          ─► loop: run the scheduler for RUN_BUDGET switches, guarded (abort.ts)
+//                   ├ an abort ended the slice: fail the running fiber, go on
+//                   ├ failures recorded: one stderr line each
+//                   ├ MainEnded: leave the loop
+//                   ├ Idle: every fiber blocked, nothing can wake one: deadlock, status 2
+//                   ├ Waiting: every fiber waits for a timer: sleep in poll_oneoff until
+//                   │          the earliest deadline (sleep.ts), then go on
+//                   └ Budget: go on
+//          ─► report fibers `main` left alive; proc_exit(0 ok | 1 main failed | 2 | 3)
+//
+// The loop lives in wasm, so no switch and no slice ever leaves the module; the only
+// calls out are WASI's (fd_write for output, poll_oneoff to sleep, proc_exit).
+//
+// Rejected: the shim's convention of running the program as `_start`'s top-level code
+// (nothing would drive the scheduler after it), and a runner in JavaScript over the ABI
+// exports (that is the JS host; a WASI runtime has no JavaScript to run it).
+//
+// The shadow-stack pointer after a caught abort points into the failed fiber's abandoned
+// frames; the runner puts it back where it was when it entered the scheduler (the
+// trampoline's fiber base), which is what the JS host's `__weft_reset` does for a call
+// made from JavaScript (there the base is `__heap_base`; here the runner may own a frame).
+
+import { proc_exit } from "bindings/wasi_snapshot_preview1";
+import { run, RunStatus, resetStack, nextDeadline } from "../scheduler";
+import { __weft_start } from "../abi";
+import { guarded, abortMessage, abortFile, abortLine, abortColumn } from "./abort";
+import { recover, reportFailures, reportDeadlock, reportEnd, writeLine, STDERR } from "./report";
+// weft_console, the `console` of WASI programs (--use console=weft_console)
+import "./console";
+import { sleepUntil } from "./sleep";
+
+/** Switches per scheduler slice (host/abi.ts RUN_BUDGET; scheduler.ts `run` says why). */
+const RUN_BUDGET: u32 = 8192;
+
+/** The program's top-level code: asc's start function, linked by the build. */
+// @ts-ignore: decorator
+@external("weft", "init")
+declare function programInit(): void;
+
+let status: i32 = 0;
+
+function initEntry(): void {
+  programInit();
+}
+
+function startEntry(): void {
+  __weft_start();
+}
+
+function runEntry(): void {
+  status = run(RUN_BUDGET);
+}
+
+/** Runs the program and returns its exit status. */
+function execute(): i32 {
+  if (!guarded(initEntry) || !guarded(startEntry)) return 3;
+  while (true) {
+    status = -1;
+    let ok = guarded(runEntry);
+    reportFailures();
+    if (!ok) return 3;
+    if (status == RunStatus.MainEnded) return 0;
+    if (status == RunStatus.Idle) {
+      reportDeadlock();
+      return 2;
+    }
+    if (status == RunStatus.Waiting) {
+      let deadline = nextDeadline();
+      // Waiting without a timer: a host call (hostcall.ts) is in flight, and under WASI
+      // there is no host to complete it; every fiber is asleep for good.
+      if (deadline == Infinity) {
+        reportDeadlock();
+        return 2;
+      }
+      if (!sleepUntil(deadline)) {
+        writeLine(STDERR, "weft: fatal: the WASI runtime cannot sleep (poll_oneoff failed)");
+        return 3;
+      }
+    }
+    // Budget, Waiting, or -1 (a fiber failed): the scheduler goes on with the others
+  }
+  return 0;
+}
+
+/** The WASI command's entry point. */
+export function _start(): void {
+  let code = reportEnd(execute());
+  if (code != 0) proc_exit(code);
+}
+
+/**
+ * `throwAbort` of a build without exception handling (`--exceptions none`; the build
+ * links it and removes this export). Abandons the shadow stack before anything that has
+ * a frame runs (an overflowed stack must not overflow again), reports the failure as every
+ * build does, says why the program stops, and exits with status 3.
+ */
+export function __weft_fatal_abort(): void {
+  resetStack();
+  fatalAbort();
+}
+
+function fatalAbort(): void {
+  if (recover(abortMessage, abortFile, abortLine, abortColumn)) {
+    reportFailures();
+    writeLine(STDERR, "weft: fatal: built without exception handling (--exceptions none), a failing fiber ends the program");
+  }
+  proc_exit(3);
+}

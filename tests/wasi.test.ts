@@ -1,0 +1,229 @@
+// WASI programs: `weft build --target wasi` modules run under node:wasi (through the real
+// `weft wasi` command, in a child process), with no JavaScript host driving them.
+import { describe, it, expect, beforeAll } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
+import path from "node:path";
+import { build, BuildError, type BuildOptions } from "../build/build.js";
+import { buildAndRun, root } from "./helpers.js";
+
+const exec = promisify(execFile);
+const outDir = path.join(root, "tests/.out/wasi");
+const weft = path.join(root, "bin/weft.js");
+
+interface WasiRun {
+  status: number;
+  stdout: string[];
+  stderr: string[];
+}
+
+function lines(text: string): string[] {
+  return text === "" ? [] : text.replace(/\n$/, "").split("\n");
+}
+
+const built = new Map<string, Promise<string>>();
+
+/** Builds `entry` (relative to the repo) for the wasi target into tests/.out/wasi/<name>.wasm, once. */
+function buildWasi(entry: string, name: string, options: Omit<BuildOptions, "entry" | "target"> = {}): Promise<string> {
+  const out = path.join(outDir, `${name}.wasm`);
+  if (!built.has(out)) {
+    built.set(
+      out,
+      build({ entry: path.join(root, entry), target: "wasi", ...options }).then(async ({ binary }) => {
+        await writeFile(out, binary);
+        return out;
+      }),
+    );
+  }
+  return built.get(out)!;
+}
+
+/** `weft wasi [flags] file args...` in a child process (cwd: the repo). */
+async function runWasi(file: string, args: string[] = [], flags: string[] = []): Promise<WasiRun> {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, [weft, "wasi", ...flags, path.relative(root, file), ...args], { cwd: root });
+    return { status: 0, stdout: lines(stdout), stderr: lines(stderr) };
+  } catch (e) {
+    const err = e as { code?: number; stdout: string; stderr: string };
+    if (typeof err.code !== "number") throw e;
+    return { status: err.code, stdout: lines(err.stdout), stderr: lines(err.stderr) };
+  }
+}
+
+beforeAll(async () => {
+  await mkdir(outDir, { recursive: true });
+});
+
+describe("WASI demos under node:wasi", () => {
+  it("sleep sort prints the numbers in order, each after sleeping that long", async () => {
+    const file = await buildWasi("examples/wasi/sleepsort.ts", "sleepsort");
+    const r = await runWasi(file, ["30", "10", "50", "20", "40", "0"]);
+    expect(r).toEqual({ status: 0, stdout: ["0", "10", "20", "30", "40", "50"], stderr: [] });
+    const bad = await runWasi(file, ["12", "soon"]);
+    expect(bad).toEqual({ status: 2, stdout: [], stderr: ["sleepsort: not a number of milliseconds: soon"] });
+  });
+
+  it("the concurrent prime sieve prints the first N primes and leaves no fiber behind", async () => {
+    const file = await buildWasi("examples/wasi/sieve.ts", "sieve");
+    const r = await runWasi(file, ["30"]);
+    expect(r).toEqual({
+      status: 0,
+      stdout: ["2 3 5 7 11 13 17 19 23 29 31 37 41 43 47 53 59 61 67 71 73 79 83 89 97 101 103 107 109 113"],
+      stderr: [],
+    });
+    const last = await runWasi(file, ["1000"]);
+    expect(last.stdout[0].split(" ")).toHaveLength(1000);
+    expect(last.stdout[0].split(" ").at(-1)).toBe("7919");
+  });
+
+  it("wc counts several files in concurrent fibers, as wc does, through a preopened directory", async () => {
+    const file = await buildWasi("examples/wasi/wc.ts", "wc");
+    const data = "examples/wasi/data";
+    const r = await runWasi(file, [`${data}/lorem.txt`, `${data}/tale.txt`, `${data}/empty.txt`, `${data}/partial.txt`], ["--dir", data]);
+    expect(r).toEqual({
+      status: 0,
+      stdout: [
+        `  400  3433 21895 ${data}/lorem.txt`,
+        `    6    85   418 ${data}/tale.txt`,
+        `    0     0     0 ${data}/empty.txt`,
+        `    0     5    21 ${data}/partial.txt`,
+        "  406  3523 22334 total",
+      ],
+      stderr: [],
+    });
+  });
+
+  it("wc reports a missing file, a directory and a path outside the preopens as errors, and goes on", async () => {
+    const file = await buildWasi("examples/wasi/wc.ts", "wc");
+    const data = "examples/wasi/data";
+    const r = await runWasi(file, [`${data}/missing.txt`, `${data}/tale.txt`, data, "package.json"], ["--dir", data]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toEqual([`  6  85 418 ${data}/tale.txt`, "  6  85 418 total"]);
+    expect(r.stderr).toEqual([
+      `wc: ${data}/missing.txt: No such file or directory`,
+      `wc: ${data}: Is a directory`,
+      "wc: package.json: Not permitted by the program's WASI capabilities (outside every preopened directory?)",
+    ]);
+  });
+});
+
+// The same program built for both targets prints the same bytes and ends with the same
+// status: the runner reproduces the JS host's failure lines, deadlock and leak reports.
+describe("same output and exit status as the JS host", () => {
+  const programs: [string, string[]][] = [
+    ["isolation", ["FAIL_KIND=3"]], // a runtime error (null element) in one fiber of 101
+    ["mainfails", []], // exit 1
+    ["deadlock", []], // exit 2 with the dump
+    ["timerdeadlock", []], // deadlock while no timer is left
+    ["leftover", []], // main ended with fibers alive
+    ["selecttimeout", []], // select timeouts: the runner sleeps in poll_oneoff
+    ["toplevel", []], // fault outside any fiber: exit 3
+  ];
+  for (const [name, use] of programs) {
+    it(`${name}${use.length ? ` (${use.join(" ")})` : ""}`, async () => {
+      const js = await buildAndRun(name, { use });
+      const file = await buildWasi(`tests/programs/${name}.ts`, `${name}${use.join("").replace(/\W/g, "")}`, { use });
+      const wasi = await runWasi(file);
+      expect(wasi.stdout).toEqual(js.stdout);
+      expect(wasi.stderr).toEqual(js.stderr);
+      expect(wasi.status).toBe(js.exitCode);
+    });
+  }
+
+  it("checks the exit statuses themselves: 0, 1, 2, 3", async () => {
+    const statuses: Record<string, number> = {};
+    for (const name of ["leftover", "mainfails", "deadlock", "toplevel"]) {
+      statuses[name] = (await runWasi(path.join(outDir, `${name}.wasm`))).status;
+    }
+    expect(statuses).toEqual({ leftover: 0, mainfails: 1, deadlock: 2, toplevel: 3 });
+  });
+});
+
+describe("failures under WASI", () => {
+  it("an abort fails only its fiber: the other 100 complete (wasm exception caught by the runner)", async () => {
+    const r = await runWasi(await buildWasi("tests/programs/isolation.ts", "abort", { use: ["FAIL_KIND=0"] }));
+    expect(r).toEqual({
+      status: 0,
+      stdout: ["completed 100, failed 1, total 225000"],
+      stderr: ['weft: fiber #52 "failing" failed: id must be negative at isolation.ts:25:5'],
+    });
+  });
+
+  it("a shadow-stack overflow and a scratch overflow fail only their fibers", async () => {
+    const r = await runWasi(await buildWasi("tests/programs/overflow.ts", "overflow", { use: ["SKIP_CALLSTACK=1"] }));
+    const js = await buildAndRun("overflow", { use: ["SKIP_CALLSTACK=1"] });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toEqual(js.stdout);
+    expect(r.stderr).toEqual(js.stderr);
+    expect(r.stderr[0]).toMatch(/^weft: fiber #\d+ "shadowStack" failed: shadow stack overflow/);
+  });
+
+  it("a trap cannot be caught: the program ends with status 3 and says why", async () => {
+    const r = await runWasi(await buildWasi("tests/programs/isolation.ts", "trap", { use: ["FAIL_KIND=1"] }));
+    expect(r.status).toBe(3);
+    expect(r.stdout).toEqual([]);
+    expect(r.stderr).toEqual(["weft: fatal: wasm trap: unreachable in isolation/failing (a trap cannot be caught under WASI: the program ends)"]);
+  });
+
+  it("without exception handling an abort reports the failure and ends the program with status 3", async () => {
+    const r = await runWasi(await buildWasi("tests/programs/isolation.ts", "noexceptions", { use: ["FAIL_KIND=0"], exceptions: "none" }));
+    expect(r).toEqual({
+      status: 3,
+      stdout: [],
+      stderr: [
+        'weft: fiber #52 "failing" failed: id must be negative at isolation.ts:25:5',
+        "weft: fatal: built without exception handling (--exceptions none), a failing fiber ends the program",
+      ],
+    });
+  });
+});
+
+describe("the WASI module", () => {
+  it("is a WASI command: exports _start and memory, imports only wasi_snapshot_preview1", async () => {
+    const module = await WebAssembly.compile(await readFile(await buildWasi("examples/wasi/wc.ts", "wc")));
+    expect(WebAssembly.Module.exports(module).map((e) => e.name).sort()).toEqual(["_start", "memory"]);
+    const modules = new Set(WebAssembly.Module.imports(module).map((i) => i.module));
+    expect([...modules]).toEqual(["wasi_snapshot_preview1"]);
+    const names = WebAssembly.Module.imports(module).map((i) => i.name);
+    for (const used of ["fd_write", "poll_oneoff", "clock_time_get", "proc_exit", "path_open", "fd_read", "fd_close", "args_get"]) {
+      expect(names).toContain(used);
+    }
+  });
+
+  it("a program whose fibers only sleep does not busy-wait: its CPU time is far below its wall time", async () => {
+    // 200 fibers, 50 distinct deadlines up to 1 s
+    const file = await buildWasi("tests/programs/sleepers.ts", "sleepers");
+    const { stdout } = await exec(process.execPath, [path.join(root, "tests/wasi-cpu.mjs"), file]);
+    const out = lines(stdout);
+    expect(out[0]).toBe("all 200 woke");
+    const { status, cpuMs, wallMs } = JSON.parse(out.at(-1)!);
+    expect(status).toBe(0);
+    expect(wallMs).toBeGreaterThanOrEqual(1000);
+    expect(cpuMs).toBeLessThan(wallMs / 4);
+  });
+
+  it("bad input gets clear errors", async () => {
+    await expect(build({ entry: path.join(root, "examples/wasi/wc.ts"), target: "wasi", rtrace: true })).rejects.toThrow(
+      new BuildError("rtrace builds need the JavaScript host; they cannot target wasi"),
+    );
+    await expect(build({ entry: path.join(root, "examples/wasi/wc.ts"), target: "wat" as never })).rejects.toThrow(
+      'unknown target "wat": expected "js" or "wasi"',
+    );
+    const jsModule = path.join(outDir, "js-target.wasm");
+    await writeFile(jsModule, (await build({ entry: path.join(root, "tests/programs/join.ts") })).binary);
+    const r = await runWasi(jsModule);
+    expect(r.status).toBe(4);
+    expect(r.stderr).toEqual([
+      "weft: tests/.out/wasi/js-target.wasm was built for the JavaScript host: run it with `weft run`, or build it with `weft build --target wasi`",
+    ]);
+    const missing = await runWasi(path.join(outDir, "nope.wasm"));
+    expect(missing).toEqual({ status: 4, stdout: [], stderr: ["weft: no such file: tests/.out/wasi/nope.wasm"] });
+  });
+
+  it("a WASI module gets a clear error from `weft run`", async () => {
+    const file = await buildWasi("tests/programs/join.ts", "join");
+    const { stderr } = await exec(process.execPath, [weft, "run", file]).catch((e) => e);
+    expect(stderr).toMatch(/is not a weft program: it lacks the exports/);
+  });
+});
