@@ -32,5 +32,8 @@ export { now, sleep, sleepUntil, setDeadline, deadline } from "./time";
 export { Timer, Ticker, after } from "./ticker";
 // the host: waiting for it (I/O, promises)
 export { HostCall } from "./hostcall";
+// the host's I/O: HTTP from a fiber, named string channels to and from the host
+export { fetch, FetchOptions, FetchResponse } from "./fetch";
+export { fromHost, toHost } from "./port";
 // diagnostics
 export { dump, schedulerStats, SchedulerStats } from "./scheduler";

@@ -86,6 +86,8 @@ let peakAlive: u32 = 0;
 let switchCount: u64 = 0;
 let failedCount: u32 = 0;
 let savedBytes: usize = 0;
+/** Times a fiber blocked (`park`); every block ends in one wake, so wakes = this - blocked now. */
+let blockCount: u64 = 0;
 
 /** Why `run` returned to the host. */
 export const enum RunStatus {
@@ -289,6 +291,7 @@ export function park(): void {
   let f = current;
   if (f == 0) misuse("park() called outside a fiber");
   Rec.setState(f, FiberState.Blocked);
+  ++blockCount;
   beginUnwind();
 }
 
@@ -1028,9 +1031,16 @@ export function takeFailure(): usize {
 @lazy const FAILURE_INFO: usize = memory.data(28, 4);
 let lastTaken: Failure | null = null;
 
+/** Fibers on the run queue (walks it; read with the counters, never on the switch path). */
+function readyFibers(): u32 {
+  let n: u32 = 0;
+  for (let p = runHead; p != 0; p = Rec.next(p)) n++;
+  return n;
+}
+
 /** Counters, in the order of `Stats` in host/abi.ts. */
 // @ts-ignore: decorator
-@lazy const STATS: usize = memory.data(56, 8);
+@lazy const STATS: usize = memory.data(72, 8);
 
 export function statsAddress(): usize {
   store<u64>(STATS, spawnedCount, 0);
@@ -1045,5 +1055,7 @@ export function statsAddress(): usize {
   store<u32>(STATS, blockedFibers(), 44);
   store<u32>(STATS, TimerHeap.size(), 48);
   store<u32>(STATS, <u32>hostCallsPending(), 52);
+  store<u64>(STATS, blockCount, 56);
+  store<u32>(STATS, readyFibers(), 64);
   return STATS;
 }

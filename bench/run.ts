@@ -15,6 +15,9 @@
 //
 // Groups (for --only) and the JSON keys they produce:
 //   switch  switch_ns_d0, switch_ns_d10, switch_ns_d50, js_async_switch_ns, js_generator_switch_ns
+//   browser browser_switch_ns_d0: the depth-0 switch program run in headless Chromium
+//           (bench/browser.ts), next to Node's switch_ns_d0 (measured too if `switch` is not
+//           selected); target: within 1.5x of Node's. Skipped if /usr/bin/chromium is missing.
 //   spawn   spawn_ns
 //   parked  parked_bytes, parked_memory_bytes, parked_1m_ok
 //   threadring  threadring_ns_per_hop
@@ -36,6 +39,8 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import Table from "cli-table3";
 import binaryen from "binaryen";
 import { build } from "../build/build.js";
+import { runInChromium } from "./browser.js";
+import { hasChromium, CHROMIUM_MISSING } from "./chromium.js";
 import { WeftProgram, type RunResult } from "../host/runtime.js";
 import { benchHttp, benchEcho, WRK_CONNECTIONS, WRK_SECONDS, ECHO_CONNECTIONS } from "./net.js";
 
@@ -61,12 +66,13 @@ const MUTEX_ROUNDS = 10_000;
 const SLEEPERS = 100_000;
 const SLEEP_MS = 100;
 
-const GROUPS = ["switch", "spawn", "parked", "threadring", "sieve", "chan", "mutex", "sleepers", "http", "echo"] as const;
+const GROUPS = ["switch", "browser", "spawn", "parked", "threadring", "sieve", "chan", "mutex", "sleepers", "http", "echo"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** The figures, in table order, with the group that produces them. */
 const FIGURES = [
   { key: "switch_ns_d0", group: "switch", what: "ns/switch, 2 fibers yielding at depth 0" },
+  { key: "browser_switch_ns_d0", group: "browser", what: "ns/switch, the same in headless Chromium (page, main thread)" },
   { key: "switch_ns_d10", group: "switch", what: "ns/switch, 2 fibers yielding at depth 10" },
   { key: "switch_ns_d50", group: "switch", what: "ns/switch, 2 fibers yielding at depth 50" },
   { key: "js_async_switch_ns", group: "switch", what: "ns/switch, JS baseline: 2 async functions, await null" },
@@ -264,34 +270,58 @@ function descendValue(d: number, acc: number): number {
   return d > 1 ? descendValue(d - 1, (Math.imul(acc, 31) + d) | 0) ^ d : acc;
 }
 
-async function benchSwitch(depth: number): Promise<number> {
-  const yields = SWITCH_YIELDS[depth];
-  progress(`switch at depth ${depth}: 2 fibers x ${yields.toLocaleString("en")} yields`);
-  const built = await buildProgram("switch", [`YIELDS=${yields}`, `DEPTH=${depth}`]);
+/** The switch program at `depth`, built and checked for its calls. */
+async function buildSwitch(depth: number): Promise<Built> {
+  const built = await buildProgram("switch", [`YIELDS=${SWITCH_YIELDS[depth]}`, `DEPTH=${depth}`]);
   const calls: Call[] = [];
   if (depth > 0) calls.push({ caller: "switch/worker", callee: "switch/descend", calleeGlobal: "switch/frames" });
   if (depth > 1) calls.push({ caller: "switch/descend", callee: "switch/descend" });
   checkCalls(built, calls);
-  const ns = await best(
-    built,
-    "switch",
-    (run) => run.result.stats.switches,
-    (run) => {
-      checkRun(built, run, 0);
-      expectFields(built, output(built, run), {
-        yields: 2 * yields,
-        frames: 2 * depth,
-        // what each worker adds
-        checksum: (2 * (depth > 0 ? descendValue(depth, 1) : 1)) | 0,
-      });
-      const { switches, spawned } = run.result.stats;
-      check(spawned === 3, `${built.label}: ${spawned} fibers spawned, expected 3`);
-      // each yield is one switch; the first runs, the joins and main's resumes add a few
-      check(switches >= 2 * yields && switches <= 2 * yields + 8, `${built.label}: ${switches} switches for ${2 * yields} yields`);
-    },
-  );
+  return built;
+}
+
+/** What every run of the switch program must have done. */
+function verifySwitch(built: Built, depth: number): (run: Run) => void {
+  const yields = SWITCH_YIELDS[depth];
+  return (run) => {
+    checkRun(built, run, 0);
+    expectFields(built, output(built, run), {
+      yields: 2 * yields,
+      frames: 2 * depth,
+      // what each worker adds
+      checksum: (2 * (depth > 0 ? descendValue(depth, 1) : 1)) | 0,
+    });
+    const { switches, spawned } = run.result.stats;
+    check(spawned === 3, `${built.label}: ${spawned} fibers spawned, expected 3`);
+    // each yield is one switch; the first runs, the joins and main's resumes add a few
+    check(switches >= 2 * yields && switches <= 2 * yields + 8, `${built.label}: ${switches} switches for ${2 * yields} yields`);
+  };
+}
+
+async function benchSwitch(depth: number): Promise<number> {
+  progress(`switch at depth ${depth}: 2 fibers x ${SWITCH_YIELDS[depth].toLocaleString("en")} yields`);
+  const built = await buildSwitch(depth);
+  const ns = await best(built, "switch", (run) => run.result.stats.switches, verifySwitch(built, depth));
   progress(`switch at depth ${depth}: ${ns.toFixed(2)} ns/switch (best of ${RUNS})`);
   return ns;
+}
+
+/** The depth-0 switch program in headless Chromium: best ns/switch of RUNS fresh instances. */
+async function benchBrowserSwitch(): Promise<number> {
+  progress(`browser: the depth-0 switch program in headless Chromium, 2 fibers x ${SWITCH_YIELDS[0].toLocaleString("en")} yields`);
+  const built = await buildSwitch(0);
+  const verify = verifySwitch(built, 0);
+  const { userAgent, runs } = await runInChromium(built.binary, RUNS, built.label);
+  progress(`  ${userAgent}`);
+  let min = Infinity;
+  for (const [i, run] of runs.entries()) {
+    verify({ ...run, program: null as unknown as WeftProgram });
+    const per = run.ns / run.result.stats.switches;
+    progress(`  run ${i + 1}/${RUNS}: ${(run.ns / 1e6).toFixed(1)} ms, ${per.toFixed(2)} ns/switch`);
+    min = Math.min(min, per);
+  }
+  progress(`browser: ${min.toFixed(2)} ns/switch (best of ${RUNS})`);
+  return min;
 }
 
 /** Two async functions alternating through the microtask queue (`await null`). */
@@ -558,6 +588,15 @@ async function main(): Promise<void> {
     for (const depth of [0, 10, 50] as const) values[`switch_ns_d${depth}`] = round(await benchSwitch(depth));
     values.js_async_switch_ns = round(await bestJs("JS async/await ping-pong", () => jsAsyncPingPong(JS_ITERATIONS)));
     values.js_generator_switch_ns = round(await bestJs("JS generator ping-pong", () => jsGeneratorPingPong(JS_ITERATIONS)));
+  }
+  if (only.has("browser")) {
+    if (!hasChromium()) progress(`browser: skipped: ${CHROMIUM_MISSING}`);
+    else {
+      // Node's figure of the same run, to compare with
+      values.switch_ns_d0 ??= round(await benchSwitch(0));
+      values.browser_switch_ns_d0 = round(await benchBrowserSwitch());
+      TARGETS.browser_switch_ns_d0 = { op: "<=", value: round(1.5 * (values.switch_ns_d0 as number)) };
+    }
   }
   if (only.has("spawn")) values.spawn_ns = round(await benchSpawn());
   if (only.has("threadring")) values.threadring_ns_per_hop = round(await benchThreadring());

@@ -96,6 +96,12 @@ export interface Stats {
   failed: number;
   /** Fibers blocked now. */
   blocked: number;
+  /** Times a fiber blocked since start (joins, channel operations, locks, `park`). */
+  blocks: number;
+  /** Times a blocked fiber was woken since start (every block ends in one wake: blocks - blocked). */
+  wakes: number;
+  /** Fibers on the run queue, waiting for their turn. */
+  ready: number;
   /** Bytes of saved blocks held by suspended fibers. */
   savedBytes: number;
   /** Size of the asyncify scratch area. */
@@ -112,16 +118,25 @@ export interface Stats {
   hostCalls: number;
 }
 
+/**
+ * Reads the counters. One call into the core per read: blocked and ready fibers are counted
+ * then (a walk of the live list and of the run queue), never on the switch path.
+ */
 export function readStats(exports: WeftExports): Stats {
   const at = exports.__weft_stats();
   const view = new DataView(exports.memory.buffer);
+  const blocked = view.getUint32(at + 44, true);
+  const blocks = Number(view.getBigUint64(at + 56, true));
   return {
     spawned: Number(view.getBigUint64(at, true)),
     switches: Number(view.getBigUint64(at + 8, true)),
     alive: view.getUint32(at + 16, true),
     peakAlive: view.getUint32(at + 20, true),
     failed: view.getUint32(at + 24, true),
-    blocked: view.getUint32(at + 44, true),
+    blocked,
+    blocks,
+    wakes: blocks - blocked,
+    ready: view.getUint32(at + 64, true),
     savedBytes: view.getUint32(at + 28, true),
     scratchSize: view.getUint32(at + 32, true),
     guardSize: view.getUint32(at + 36, true),

@@ -25,6 +25,8 @@ import {
   type WeftExports,
 } from "./abi.js";
 import { Rtrace } from "./rtrace.js";
+import { Ports } from "./ports.js";
+import { fetchImports } from "./fetch.js";
 
 export type { Stats } from "./abi.js";
 
@@ -192,6 +194,8 @@ export class WeftProgram {
   readonly rtrace: Rtrace | null;
   /** The program's name in messages (RuntimeOptions.name). */
   readonly name: string;
+  /** Named string channels to and from the program's fibers (assembly/port.ts). */
+  readonly ports: Ports;
   private readonly stdout: (line: string) => void;
   private readonly stderr: (line: string) => void;
   private readonly onFailure: (failure: FiberFailure) => void;
@@ -205,9 +209,10 @@ export class WeftProgram {
   private readonly leaksReported = new Set<string>();
   private lastLeakCheck = 0;
 
-  private constructor(instance: WebAssembly.Instance, rtrace: Rtrace | null, options: RuntimeOptions) {
+  private constructor(instance: WebAssembly.Instance, rtrace: Rtrace | null, ports: Ports, options: RuntimeOptions) {
     this.exports = instance.exports as unknown as WeftExports;
     this.rtrace = rtrace;
+    this.ports = ports;
     this.name = options.name ?? "the program";
     this.stdout = options.stdout ?? ((line) => console.log(line));
     this.stderr = options.stderr ?? ((line) => console.error(line));
@@ -222,12 +227,15 @@ export class WeftProgram {
         ));
   }
 
-  /** Compiles and instantiates a weft module; throws LoadError if it is not one. */
-  static async load(bytes: BufferSource, options: RuntimeOptions = {}): Promise<WeftProgram> {
+  /**
+   * Compiles (unless given a compiled module) and instantiates a weft module; throws
+   * LoadError if it is not one. For URLs and fetch responses see `loadProgram` (load.ts).
+   */
+  static async load(bytes: BufferSource | WebAssembly.Module, options: RuntimeOptions = {}): Promise<WeftProgram> {
     const name = options.name ?? "the module";
     let module: WebAssembly.Module;
     try {
-      module = await WebAssembly.compile(bytes);
+      module = bytes instanceof WebAssembly.Module ? bytes : await WebAssembly.compile(bytes);
     } catch (e) {
       throw new LoadError(`${name} is not a valid WebAssembly module: ${(e as Error).message}`);
     }
@@ -244,6 +252,10 @@ export class WeftProgram {
     let program: WeftProgram | null = null;
     const rtrace = WebAssembly.Module.imports(module).some((i) => i.module === "rtrace") ? new Rtrace() : null;
     const imports = hostImports(() => program!, rtrace);
+    // fetch and ports from fibers (host/fetch.ts, host/ports.ts)
+    const ports = new Ports(() => program!);
+    imports.weft_fetch = fetchImports(() => program!);
+    imports.weft_port = ports.imports();
     for (const [moduleName, members] of Object.entries(options.imports ?? {})) {
       if (moduleName in imports) throw new LoadError(`the import module "${moduleName}" is the host's own; choose another name`);
       imports[moduleName] = Object.fromEntries(
@@ -261,7 +273,7 @@ export class WeftProgram {
     }
     const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
     if (rtrace) rtrace.attach((instance.exports as unknown as WeftExports).memory);
-    program = new WeftProgram(instance, rtrace, options);
+    program = new WeftProgram(instance, rtrace, ports, options);
     return program;
   }
 
@@ -702,7 +714,7 @@ function hostImports(program: () => WeftProgram, rtrace: Rtrace | null): Record<
   const label = (ptr: number) => readString(program().exports.memory, ptr) ?? "default";
   const imports: Record<string, Record<string, unknown>> = {
     // the clock of timers (assembly/platform.ts); deadlines come back in it
-    weft: { now: () => performance.now() },
+    weft: { now: performance.now.bind(performance) },
     env: {
       abort: (message: number, file: number, line: number, column: number) => program().abort(message, file, line, column),
       trace: (message: number, n: number, ...args: number[]) => {

@@ -1,0 +1,167 @@
+// view.ts: the live view's drawing: a timeline of the scheduler's counters and a grid of
+// the round's fibers, both on canvas, redrawn once per animation frame from one sample of
+// the counters (nothing here runs per switch).
+
+import type { Stats } from "weft";
+
+/** One sample of the counters at a time (ms). */
+export interface Sample {
+  t: number;
+  stats: Stats;
+}
+
+/** Rates per second over the recent window. */
+export interface Rates {
+  switches: number;
+  spawns: number;
+  blocks: number;
+  wakes: number;
+  finishes: number;
+}
+
+/** Colors of fiber states (FiberState: ready, running, blocked, done, failed). */
+export const STATE_COLORS = ["#f2b134", "#ffffff", "#3b82f6", "#2b3440", "#ef4444"] as const;
+const NOT_SPAWNED = [16, 20, 26];
+const RGB = STATE_COLORS.map((hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)));
+
+/** Seconds of history the timeline shows. */
+const WINDOW_S = 12;
+/** Rates are averaged over this long, so that they do not flicker frame to frame. */
+const RATE_WINDOW_MS = 500;
+
+export class LiveView {
+  private readonly samples: Sample[] = [];
+  /** switches/s per sample, for the timeline. */
+  private readonly switchRates: number[] = [];
+  private readonly gridPixels: HTMLCanvasElement;
+
+  constructor(
+    private readonly timeline: HTMLCanvasElement,
+    private readonly grid: HTMLCanvasElement,
+  ) {
+    this.gridPixels = document.createElement("canvas");
+  }
+
+  /** Forgets the history (a new program). */
+  reset(): void {
+    this.samples.length = 0;
+    this.switchRates.length = 0;
+  }
+
+  /** Adds a sample and returns the rates over the last half second. */
+  push(sample: Sample): Rates {
+    this.samples.push(sample);
+    while (this.samples.length > 2 && this.samples[0].t < sample.t - WINDOW_S * 1000) {
+      this.samples.shift();
+      this.switchRates.shift();
+    }
+    const rates = this.rates();
+    this.switchRates.push(rates.switches);
+    return rates;
+  }
+
+  private rates(): Rates {
+    const now = this.samples[this.samples.length - 1];
+    let then = now;
+    for (let i = this.samples.length - 1; i >= 0; i--) {
+      then = this.samples[i];
+      if (then.t <= now.t - RATE_WINDOW_MS) break;
+    }
+    const dt = (now.t - then.t) / 1000;
+    const rate = (f: (s: Stats) => number) => (dt > 0 ? (f(now.stats) - f(then.stats)) / dt : 0);
+    return {
+      switches: rate((s) => s.switches),
+      spawns: rate((s) => s.spawned),
+      blocks: rate((s) => s.blocks),
+      wakes: rate((s) => s.wakes),
+      finishes: rate((s) => s.spawned - s.alive),
+    };
+  }
+
+  /** Ready and blocked fibers as stacked areas, switches per second as a line. */
+  drawTimeline(): void {
+    const c = this.timeline.getContext("2d")!;
+    const { width: w, height: h } = this.timeline;
+    c.fillStyle = "#10141a";
+    c.fillRect(0, 0, w, h);
+    if (this.samples.length < 2) return;
+    const t1 = this.samples[this.samples.length - 1].t;
+    const t0 = t1 - WINDOW_S * 1000;
+    const x = (t: number) => ((t - t0) / (t1 - t0)) * w;
+    const top = 18;
+    const maxFibers = Math.max(1, ...this.samples.map((s) => s.stats.alive));
+    const yF = (n: number) => h - (n / maxFibers) * (h - top);
+    // blocked below, ready on top of it
+    const area = (lower: (s: Stats) => number, upper: (s: Stats) => number, color: string) => {
+      c.beginPath();
+      this.samples.forEach((s, i) => (i ? c.lineTo(x(s.t), yF(upper(s.stats))) : c.moveTo(x(s.t), yF(upper(s.stats)))));
+      for (let i = this.samples.length - 1; i >= 0; i--) c.lineTo(x(this.samples[i].t), yF(lower(this.samples[i].stats)));
+      c.closePath();
+      c.fillStyle = color;
+      c.fill();
+    };
+    area(() => 0, (s) => s.blocked, STATE_COLORS[2] + "b0");
+    area((s) => s.blocked, (s) => s.blocked + s.ready, STATE_COLORS[0] + "c0");
+    // alive (outline)
+    c.strokeStyle = "#9aa4b2";
+    c.lineWidth = 1;
+    c.beginPath();
+    this.samples.forEach((s, i) => (i ? c.lineTo(x(s.t), yF(s.stats.alive)) : c.moveTo(x(s.t), yF(s.stats.alive))));
+    c.stroke();
+    // switches per second, on its own scale
+    const maxRate = Math.max(1, ...this.switchRates);
+    c.strokeStyle = "#34d399";
+    c.lineWidth = 2;
+    c.beginPath();
+    this.switchRates.forEach((r, i) => {
+      const y = h - (r / maxRate) * (h - top);
+      if (i) c.lineTo(x(this.samples[i].t), y);
+      else c.moveTo(x(this.samples[i].t), y);
+    });
+    c.stroke();
+    c.font = "12px ui-monospace, monospace";
+    c.fillStyle = "#9aa4b2";
+    c.fillText(`fibers (max ${maxFibers.toLocaleString("en")})`, 6, 13);
+    c.fillStyle = "#34d399";
+    const label = `switches/s (max ${formatRate(maxRate)})`;
+    c.fillText(label, w - c.measureText(label).width - 6, 13);
+  }
+
+  /** One cell per fiber of the round, colored by its state; `total` cells are laid out. */
+  drawGrid(states: Uint8Array | null, total: number): void {
+    const c = this.grid.getContext("2d")!;
+    const { width: w, height: h } = this.grid;
+    c.fillStyle = "#10141a";
+    c.fillRect(0, 0, w, h);
+    const cells = Math.max(total, states?.length ?? 0, 1);
+    const cols = Math.ceil(Math.sqrt((cells * w) / h));
+    const rows = Math.ceil(cells / cols);
+    const pixels = this.gridPixels;
+    if (pixels.width !== cols || pixels.height !== rows) {
+      pixels.width = cols;
+      pixels.height = rows;
+    }
+    const pc = pixels.getContext("2d")!;
+    const image = pc.createImageData(cols, rows);
+    const d = image.data;
+    for (let i = 0; i < cols * rows; i++) {
+      const rgb = i < cells ? (states && i < states.length ? RGB[states[i]] ?? RGB[4] : NOT_SPAWNED) : [0x10, 0x14, 0x1a];
+      d[i * 4] = rgb[0];
+      d[i * 4 + 1] = rgb[1];
+      d[i * 4 + 2] = rgb[2];
+      d[i * 4 + 3] = 255;
+    }
+    pc.putImageData(image, 0, 0);
+    const scale = Math.min(w / cols, h / rows);
+    c.imageSmoothingEnabled = false;
+    c.drawImage(pixels, 0, 0, cols * scale, rows * scale);
+  }
+}
+
+/** 12345678 → "12.3 M". */
+export function formatRate(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} G`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)} k`;
+  return n.toFixed(0);
+}

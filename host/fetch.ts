@@ -1,0 +1,150 @@
+// fetch.ts: the host side of fetch from a fiber (assembly/fetch.ts): the `weft_fetch`
+// imports every program gets.
+//
+// A request is a host call: `request` starts the environment's `fetch` and returns at
+// once; when the head arrives the Response is kept under a handle and the call completes
+// with it. `read` is a host call per chunk: the body's reader gives chunks, each copied into
+// the fiber's pinned buffer (what does not fit waits for the next read). Completions always
+// come from promise callbacks, never from inside the import: the core is not re-entered
+// while a fiber runs.
+//
+// Handles live until the body ends, the program closes the response, or the fiber stops
+// waiting (`abandon`, before the head arrived: the response is cancelled on arrival).
+//
+// Only standard web APIs: fetch, Headers, ReadableStream, TextDecoder-free string reads.
+
+import { readString, writeString } from "./abi.js";
+import type { WeftProgram } from "./runtime.js";
+
+interface Open {
+  response: Response;
+  reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  /** Bytes of the last chunk that did not fit the fiber's buffer. */
+  rest: Uint8Array | null;
+}
+
+/** The `weft_fetch` import module for one program. */
+export function fetchImports(program: () => WeftProgram): Record<string, unknown> {
+  const open = new Map<number, Open>();
+  const abandoned = new Set<number>();
+  let nextHandle = 1;
+  const memory = () => program().exports.memory;
+  const text = (ptr: number) => readString(memory(), ptr) ?? "";
+
+  return {
+    request: (token: number, urlPtr: number, methodPtr: number, headersPtr: number, body: number, length: number, bodyIsText: number): void => {
+      const url = text(urlPtr);
+      const init: RequestInit = { method: text(methodPtr) };
+      try {
+        init.headers = parseHeaders(text(headersPtr));
+        if (body) {
+          // copied now: the memory may grow (and move) before fetch reads it
+          init.body = bodyIsText ? text(body) : new Uint8Array(memory().buffer, body, length).slice();
+        }
+      } catch (e) {
+        queueMicrotask(() => program().completeError(token, "EINVAL", `bad request for ${url}: ${(e as Error).message}`));
+        return;
+      }
+      let started: Promise<Response>;
+      try {
+        started = fetch(url, init);
+      } catch (e) {
+        started = Promise.reject(e);
+      }
+      started.then(
+        (response) => {
+          if (abandoned.delete(token)) {
+            void response.body?.cancel().catch(() => {});
+            return;
+          }
+          const handle = nextHandle++;
+          open.set(handle, { response, reader: null, rest: null });
+          program().complete(token, handle);
+        },
+        (error) => {
+          if (abandoned.delete(token)) return;
+          const { code, message } = describeError(error);
+          program().completeError(token, code, `fetch ${url} failed: ${message}`);
+        },
+      );
+    },
+
+    abandon: (token: number): void => void abandoned.add(token),
+
+    status: (handle: number): number => open.get(handle)?.response.status ?? 0,
+    statusText: (handle: number): number => writeString(program().exports, open.get(handle)?.response.statusText ?? ""),
+    url: (handle: number): number => writeString(program().exports, open.get(handle)?.response.url ?? ""),
+    header: (handle: number, namePtr: number): number => {
+      const value = open.get(handle)?.response.headers.get(text(namePtr)) ?? null;
+      return value === null ? 0 : writeString(program().exports, value);
+    },
+
+    read: (token: number, handle: number, into: number, length: number): void => {
+      const entry = open.get(handle);
+      if (!entry) {
+        queueMicrotask(() => program().completeError(token, "EBADF", "the response is closed"));
+        return;
+      }
+      nextChunk(entry).then(
+        (chunk) => {
+          if (chunk === null) {
+            open.delete(handle);
+            program().complete(token, 0);
+            return;
+          }
+          const n = Math.min(length, chunk.length);
+          // a fresh view: the memory may have grown since the read began
+          new Uint8Array(memory().buffer, into, n).set(chunk.subarray(0, n));
+          entry.rest = n < chunk.length ? chunk.subarray(n) : null;
+          program().complete(token, n);
+        },
+        (error) => {
+          open.delete(handle);
+          const { message } = describeError(error);
+          program().completeError(token, "EREAD", `reading ${entry.response.url || "the body"} failed: ${message}`);
+        },
+      );
+    },
+
+    close: (handle: number): void => {
+      const entry = open.get(handle);
+      open.delete(handle);
+      if (!entry) return;
+      const done = entry.reader ? entry.reader.cancel() : entry.response.body?.cancel();
+      void done?.catch(() => {});
+    },
+  };
+}
+
+/** The next chunk of a body (the rest of the previous one first), or null at its end. */
+async function nextChunk(entry: Open): Promise<Uint8Array | null> {
+  if (entry.rest) return entry.rest;
+  if (!entry.response.body) return null;
+  entry.reader ??= entry.response.body.getReader();
+  for (;;) {
+    const { done, value } = await entry.reader.read();
+    if (done) return null;
+    if (value && value.length) return value;
+  }
+}
+
+/** `Name: value` lines to a header list. */
+function parseHeaders(lines: string): [string, string][] {
+  const headers: [string, string][] = [];
+  for (const line of lines.split(/\r?\n/)) {
+    if (!line.trim()) continue;
+    const colon = line.indexOf(":");
+    if (colon <= 0) throw new Error(`a header line must be "Name: value", got ${JSON.stringify(line)}`);
+    headers.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+  }
+  return headers;
+}
+
+/** A short code and a message for a fetch failure (Node puts the system error in `cause`). */
+function describeError(error: unknown): { code: string; message: string } {
+  const e = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  const cause = e?.cause;
+  const code = typeof cause?.code === "string" ? cause.code : "EFETCH";
+  const message = String(e?.message ?? error) + (cause?.message ? ` (${String(cause.message)})` : "");
+  return { code, message };
+}
