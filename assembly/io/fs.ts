@@ -64,7 +64,16 @@ export class Stat {
   }
 }
 
-/** Fields of a stat record as the host writes them (f64 each, in this order). */
+/**
+ * The stat record the host fills when the call completes: a pinned StaticArray<f64>.
+ *
+ *   byte 0      8      16     24        32        40        48
+ *        ┌──────┬──────┬──────┬─────────┬─────────┬─────────┐
+ *        │ kind │ size │ mode │ mtimeMs │ atimeMs │ ctimeMs │   f64 each
+ *        └──────┴──────┴──────┴─────────┴─────────┴─────────┘
+ *
+ * (host/node/io/files.ts `writeStat` is the other side.)
+ */
 const STAT_FIELDS = 6;
 
 function statOf(path: string | null, handle: i32): Stat | null {
