@@ -25,6 +25,8 @@
 //   chan    chan_pingpong_ns
 //   mutex   mutex_contended_ns
 //   sleepers  sleepers_100k_ms, sleepers_100k_rss_mb (in a child process: peak RSS)
+//   http    http_rps, node_http_rps, http_cpu_us, node_http_cpu_us (bench/net.ts; needs wrk)
+//   echo    echo_10k_conns_ok (bench/net.ts)
 // plus machine, node, date and targets (the targets of the selected figures, each with
 // whether it was met).
 
@@ -40,6 +42,7 @@ import { build } from "../build/build.js";
 import { runInChromium } from "./browser.js";
 import { hasChromium, CHROMIUM_MISSING } from "./chromium.js";
 import { WeftProgram, type RunResult } from "../host/runtime.js";
+import { benchHttp, benchEcho, WRK_CONNECTIONS, WRK_SECONDS, ECHO_CONNECTIONS } from "./net.js";
 
 // ─── parameters ─────────────────────────────────────────────────────────────────────────
 
@@ -63,7 +66,7 @@ const MUTEX_ROUNDS = 10_000;
 const SLEEPERS = 100_000;
 const SLEEP_MS = 100;
 
-const GROUPS = ["switch", "browser", "spawn", "parked", "threadring", "sieve", "chan", "mutex", "sleepers"] as const;
+const GROUPS = ["switch", "browser", "spawn", "parked", "threadring", "sieve", "chan", "mutex", "sleepers", "http", "echo"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** The figures, in table order, with the group that produces them. */
@@ -84,12 +87,17 @@ const FIGURES = [
   { key: "mutex_contended_ns", group: "mutex", what: `ns per lock/unlock pair, ${MUTEX_FIBERS} fibers contending (holder yields)` },
   { key: "sleepers_100k_ms", group: "sleepers", what: `ms, ${SLEEPERS.toLocaleString("en")} fibers each sleep ${SLEEP_MS} ms: first spawn to last wake-up` },
   { key: "sleepers_100k_rss_mb", group: "sleepers", what: "MiB, peak RSS of the process running them" },
+  { key: "http_rps", group: "http", what: `requests/s, fiber HTTP server (examples/http), wrk, ${WRK_CONNECTIONS} connections, ${WRK_SECONDS} s` },
+  { key: "node_http_rps", group: "http", what: "requests/s, Node's http module, same response, same load" },
+  { key: "http_cpu_us", group: "http", what: "µs of server CPU per request, fiber HTTP server, same run" },
+  { key: "node_http_cpu_us", group: "http", what: "µs of server CPU per request, Node's http module, same run" },
+  { key: "echo_10k_conns_ok", group: "echo", what: `${ECHO_CONNECTIONS.toLocaleString("en")} TCP connections held by one instance, each echoed` },
 ] as const satisfies readonly { key: string; group: Group; what: string }[];
 type FigureKey = (typeof FIGURES)[number]["key"];
 type Value = number | boolean;
 
 /** The issue's targets. */
-const TARGETS: Partial<Record<FigureKey, { op: "<=" | "=="; value: Value }>> = {
+const TARGETS: Partial<Record<FigureKey, { op: "<=" | ">=" | "=="; value: Value }>> = {
   switch_ns_d0: { op: "<=", value: 30 },
   switch_ns_d50: { op: "<=", value: 1000 },
   spawn_ns: { op: "<=", value: 150 },
@@ -100,6 +108,8 @@ const TARGETS: Partial<Record<FigureKey, { op: "<=" | "=="; value: Value }>> = {
   chan_pingpong_ns: { op: "<=", value: 60 },
   sleepers_100k_ms: { op: "<=", value: 130 },
   sleepers_100k_rss_mb: { op: "<=", value: 96 },
+  // http_rps: at least node_http_rps of the same run (set once that is measured)
+  echo_10k_conns_ok: { op: "==", value: true },
 };
 
 // ─── paths ──────────────────────────────────────────────────────────────────────────────
@@ -555,7 +565,9 @@ function parseOnly(value: string): Group[] {
 function met(key: FigureKey, value: Value): boolean | null {
   const target = TARGETS[key];
   if (!target) return null;
-  return target.op === "<=" ? typeof value === "number" && value <= (target.value as number) : value === target.value;
+  if (target.op === "==") return value === target.value;
+  if (typeof value !== "number") return false;
+  return target.op === "<=" ? value <= (target.value as number) : value >= (target.value as number);
 }
 
 async function main(): Promise<void> {
@@ -596,6 +608,21 @@ async function main(): Promise<void> {
     values.sleepers_100k_ms = round(sleepers.ms, 1);
     values.sleepers_100k_rss_mb = round(sleepers.rssMb, 1);
   }
+  if (only.has("http")) {
+    progress("http: the fiber HTTP server and Node's http module under wrk");
+    const { weft, node } = await benchHttp(ROOT, progress, check);
+    values.http_rps = Math.round(weft.rps);
+    values.node_http_rps = Math.round(node.rps);
+    if (Number.isFinite(weft.cpuUs) && Number.isFinite(node.cpuUs)) {
+      values.http_cpu_us = round(weft.cpuUs, 1);
+      values.node_http_cpu_us = round(node.cpuUs, 1);
+    }
+    TARGETS.http_rps = { op: ">=", value: values.node_http_rps };
+  }
+  if (only.has("echo")) {
+    progress(`echo: ${ECHO_CONNECTIONS.toLocaleString("en")} concurrent connections to the echo example`);
+    values.echo_10k_conns_ok = await benchEcho(ROOT, progress, check);
+  }
   if (only.has("parked")) {
     const parked = await benchParkedMemory();
     values.parked_bytes = round(parked.bytes);
@@ -629,8 +656,8 @@ async function main(): Promise<void> {
     const ok = met(key, value);
     table.push([
       `${key}  (${what})`,
-      typeof value === "boolean" ? String(value) : value.toFixed(key.startsWith("parked") ? 1 : 2),
-      target ? `${target.op === "<=" ? "≤" : "="} ${target.value}` : "—",
+      typeof value === "boolean" ? String(value) : key.endsWith("_rps") ? String(value) : value.toFixed(key.startsWith("parked") ? 1 : 2),
+      target ? `${{ "<=": "≤", ">=": "≥", "==": "=" }[target.op]} ${target.value}` : "—",
       ok === null ? "—" : ok ? "yes" : "NO",
     ]);
   }

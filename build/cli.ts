@@ -78,8 +78,10 @@ program
   .command("run")
   .description("run a built weft program in Node")
   .argument("<module>", "a module made by weft build")
-  .action(async (file: string) => {
-    process.exitCode = await runFile(file);
+  .argument("[args...]", "the program's arguments (weft/io `args()`)")
+  .passThroughOptions()
+  .action(async (file: string, args: string[]) => {
+    process.exitCode = await runFile(file, { io: { args } });
   });
 
 program

@@ -722,6 +722,8 @@ function hostImports(program: () => WeftProgram, rtrace: Rtrace | null): Record<
         program().printText("err", `trace: ${text}${n ? " " + args.slice(0, n).join(", ") : ""}`);
       },
       seed: () => Date.now() * Math.random(),
+      // the wall clock of AssemblyScript's `Date.now()` (weft's own `now()` is monotonic)
+      "Date.now": () => Date.now(),
       "console.log": (ptr: number) => program().print("out", ptr),
       "console.info": (ptr: number) => program().print("out", ptr),
       "console.debug": (ptr: number) => program().print("out", ptr),

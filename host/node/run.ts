@@ -1,13 +1,40 @@
 // run.ts: the Node wing of the host. Loads a built program from a file and runs it with
-// the process's stdout and stderr. Everything environment-neutral is in host/runtime.ts.
+// the process's stdout and stderr, and with weft/io's imports (./io/): files, TCP, the
+// standard streams and the program's arguments. Everything environment-neutral is in
+// host/runtime.ts.
 
 import { readFile } from "node:fs/promises";
 import { WeftProgram, LoadError, type RunResult, type RuntimeOptions, type Stats, type FiberFailure } from "../runtime.js";
+import { NodeIo, type NodeIoOptions } from "./io/index.js";
 
-export { WeftProgram, LoadError, type RunResult, type RuntimeOptions, type Stats, type FiberFailure };
+export { WeftProgram, LoadError, NodeIo, type RunResult, type RuntimeOptions, type Stats, type FiberFailure, type NodeIoOptions };
 
-/** Reads `file` and loads it as a weft program; LoadError names what is wrong. */
-export async function loadFile(file: string, options: RuntimeOptions = {}): Promise<WeftProgram> {
+/** Options of `loadFile` and `runFile`: the runtime's, plus the program's I/O. */
+export interface NodeRunOptions extends RuntimeOptions {
+  /** The program's arguments, its standard streams, ... (weft/io). */
+  io?: NodeIoOptions;
+}
+
+/** Each loaded program's I/O, for `closeIo`. */
+const programIo = new WeakMap<WeftProgram, NodeIo>();
+
+/** Loads `bytes` as a weft program with Node's I/O; LoadError names what is wrong. */
+export async function loadBytes(bytes: Uint8Array<ArrayBuffer>, options: NodeRunOptions = {}): Promise<WeftProgram> {
+  const io = new NodeIo(options.io);
+  const { io: _, ...runtimeOptions } = options;
+  const program = await WeftProgram.load(bytes, {
+    stdout: (line) => process.stdout.write(line + "\n"),
+    stderr: (line) => process.stderr.write(line + "\n"),
+    ...runtimeOptions,
+    imports: { ...io.imports, ...options.imports },
+  });
+  io.attach(program);
+  programIo.set(program, io);
+  return program;
+}
+
+/** Reads `file` and loads it as a weft program (see `loadBytes`); LoadError names what is wrong. */
+export async function loadFile(file: string, options: NodeRunOptions = {}): Promise<WeftProgram> {
   let bytes: Uint8Array<ArrayBuffer>;
   try {
     bytes = new Uint8Array(await readFile(file));
@@ -15,12 +42,15 @@ export async function loadFile(file: string, options: RuntimeOptions = {}): Prom
     const code = (e as NodeJS.ErrnoException).code;
     throw new LoadError(code === "ENOENT" ? `no such file: ${file}` : `cannot read ${file}: ${(e as Error).message}`);
   }
-  return WeftProgram.load(bytes, {
-    name: file,
-    stdout: (line) => process.stdout.write(line + "\n"),
-    stderr: (line) => process.stderr.write(line + "\n"),
-    ...options,
-  });
+  return loadBytes(bytes, { name: file, ...options });
+}
+
+/**
+ * Closes the servers, connections and files `program` left open and stops reading stdin,
+ * so that the process can exit (`runFile` does it when `main` ends, as Go's exit does).
+ */
+export function closeIo(program: WeftProgram): void {
+  programIo.get(program)?.closeAll();
 }
 
 /** Exit status when the module cannot be loaded (the program's own statuses are 0-3). */
@@ -29,8 +59,9 @@ export const EXIT_LOAD_ERROR = 4;
 /**
  * Loads and runs `file`; returns the program's exit status (RunResult.exitCode), or
  * EXIT_LOAD_ERROR if it cannot be loaded. Failures are reported on stderr as they happen.
+ * When `main` ends, whatever I/O the program left open is closed.
  */
-export async function runFile(file: string, options: RuntimeOptions = {}): Promise<number> {
+export async function runFile(file: string, options: NodeRunOptions = {}): Promise<number> {
   let program: WeftProgram;
   try {
     program = await loadFile(file, options);
@@ -58,5 +89,6 @@ export async function runFile(file: string, options: RuntimeOptions = {}): Promi
     return (await program.runAsync()).exitCode;
   } finally {
     process.off("SIGQUIT", onQuit);
+    closeIo(program);
   }
 }
