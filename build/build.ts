@@ -104,8 +104,8 @@ export const packageRoot = [path.resolve(here, ".."), path.resolve(here, "../.."
 )!;
 const assemblyDir = path.join(packageRoot, "assembly");
 
-export const DEFAULT_STACK_SIZE = 65536;
-export const DEFAULT_SCRATCH_SIZE = 65536;
+export { DEFAULT_STACK_SIZE, DEFAULT_SCRATCH_SIZE } from "./defaults.js";
+import { DEFAULT_STACK_SIZE, DEFAULT_SCRATCH_SIZE } from "./defaults.js";
 const DEFAULT_GUARD_SIZE = 1 << 20;
 /** Virtual second entry: re-exports the ABI so that every program exports it. */
 const ABI_ENTRY = "__weft_abi_entry__.ts";

@@ -4,7 +4,7 @@ import { writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import pc from "picocolors";
 import { Command, Option, InvalidArgumentError } from "commander";
-import { build, BuildError, DEFAULT_SCRATCH_SIZE, DEFAULT_STACK_SIZE } from "./build.js";
+import { DEFAULT_SCRATCH_SIZE, DEFAULT_STACK_SIZE } from "./defaults.js";
 import { runFile } from "../host/node/run.js";
 import { runWasiFile } from "../host/node/wasi.js";
 
@@ -41,6 +41,8 @@ program
   )
   .option("-v, --verbose", "report the functions asyncify instrumented")
   .action(async (entry: string, opts) => {
+    // loaded here: the pipeline (Binaryen, asc) is heavy and `weft run` does not need it
+    const { build, BuildError } = await import("./build.js");
     try {
       const result = await build({
         entry,
