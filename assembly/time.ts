@@ -24,7 +24,7 @@
 
 import { Outcome } from "./fiber";
 import { hostNow } from "./platform";
-import { sleepUntilHost, setDeadlineHost, deadlineHost } from "./scheduler";
+import { sleepUntilHost, sleepForHost, setDeadlineHost, deadlineHost } from "./scheduler";
 
 /** Host clock at program start: `now()` counts from here. */
 let epoch: f64 = hostNow();
@@ -47,8 +47,7 @@ export function sinceStart(hostTime: f64): f64 {
  */
 // @ts-ignore: decorator
 @inline export function sleep(ms: f64): Outcome {
-  // one clock read: a positive duration cannot be past, a non-positive one is
-  return sleepUntilHost(hostNow() + (ms > 0 ? ms : 0), !(ms > 0));
+  return sleepForHost(ms);
 }
 
 /** Blocks the calling fiber until `now()` reaches `time`; as `sleep` otherwise. */
