@@ -104,6 +104,18 @@ export enum Outcome {
   TimedOut = 4,
 }
 
+/** Text of an outcome, for messages and program output: `ok`, `closed`, `timed out`, ... */
+export function outcomeName(o: Outcome): string {
+  switch (o) {
+    case Outcome.Ok: return "ok";
+    case Outcome.Closed: return "closed";
+    case Outcome.WouldBlock: return "would block";
+    case Outcome.Cancelled: return "cancelled";
+    case Outcome.TimedOut: return "timed out";
+  }
+  return "unknown";
+}
+
 /** Why a fiber failed. */
 export enum FailureKind {
   /** `abort()`, a failed `assert`, a `throw`, or a runtime error of the standard library. */

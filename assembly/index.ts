@@ -15,7 +15,7 @@
 // Build with `weft build app.ts -o app.wasm`, run with `weft run app.wasm`.
 
 // fibers
-export { Fiber, FiberState, Failure, FailureKind, Outcome } from "./fiber";
+export { Fiber, FiberState, Failure, FailureKind, Outcome, outcomeName } from "./fiber";
 export { spawn, spawnWith, yieldNow, currentFiber, park, ready, outcome } from "./scheduler";
 // structured concurrency
 export { Scope } from "./scope";

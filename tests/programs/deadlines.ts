@@ -1,20 +1,9 @@
 // Every blocking operation has a deadline variant: each times out when nothing happens,
 // completes when its event comes first, and leaves no timer behind either way.
 import {
-  spawn, spawnWith, sleep, now, setDeadline, deadline, outcome, Outcome, Channel, Mutex, Semaphore,
+  spawn, spawnWith, sleep, now, setDeadline, deadline, outcome, Outcome, outcomeName, Channel, Mutex, Semaphore,
   WaitGroup, Cond, Select, SELECT_TIMED_OUT, Scope, Fiber, schedulerStats,
 } from "weft";
-
-function name(o: Outcome): string {
-  switch (o) {
-    case Outcome.Ok: return "ok";
-    case Outcome.Closed: return "closed";
-    case Outcome.WouldBlock: return "would block";
-    case Outcome.Cancelled: return "cancelled";
-    case Outcome.TimedOut: return "timed out";
-  }
-  return "?";
-}
 
 function holdMutex(m: Mutex): void {
   m.lock();
@@ -39,50 +28,50 @@ export function main(): void {
   const ch = new Channel<i32>();
   let t0 = now();
   let v = ch.recvTimeout(10);
-  console.log("recv: " + name(outcome()) + " value " + v.toString() + " after >= 10 ms: " + (now() - t0 >= 10 ? "yes" : "no"));
-  console.log("send: " + name(ch.sendTimeout(1, 10)) + ", receivers waiting " + ch.waitingReceivers.toString() + ", senders waiting " + ch.waitingSenders.toString());
+  console.log("recv: " + outcomeName(outcome()) + " value " + v.toString() + " after >= 10 ms: " + (now() - t0 >= 10 ? "yes" : "no"));
+  console.log("send: " + outcomeName(ch.sendTimeout(1, 10)) + ", receivers waiting " + ch.waitingReceivers.toString() + ", senders waiting " + ch.waitingSenders.toString());
 
   const m = new Mutex();
   spawnWith(holdMutex, m);
   sleep(0);
-  console.log("lock: " + name(m.lockTimeout(5)) + ", held by me: " + (m.tryLock() == Outcome.WouldBlock ? "no" : "yes"));
-  console.log("lock later: " + name(m.lockTimeout(1000)));
+  console.log("lock: " + outcomeName(m.lockTimeout(5)) + ", held by me: " + (m.tryLock() == Outcome.WouldBlock ? "no" : "yes"));
+  console.log("lock later: " + outcomeName(m.lockTimeout(1000)));
   m.unlock();
 
   const sem = new Semaphore(2);
   sem.acquire(2);
-  console.log("acquire: " + name(sem.acquireTimeout(1, 5)) + ", available " + sem.available.toString());
+  console.log("acquire: " + outcomeName(sem.acquireTimeout(1, 5)) + ", available " + sem.available.toString());
   sem.release(2);
 
   const wg = new WaitGroup();
   wg.add(1);
-  console.log("waitgroup: " + name(wg.waitTimeout(5)));
+  console.log("waitgroup: " + outcomeName(wg.waitTimeout(5)));
   wg.done();
 
   const cm = new Mutex();
   const cond = new Cond(cm);
   cm.lock();
-  console.log("cond: " + name(cond.waitTimeout(5)) + ", mutex held again: " + (cm.tryLock() == Outcome.WouldBlock ? "yes" : "no"));
+  console.log("cond: " + outcomeName(cond.waitTimeout(5)) + ", mutex held again: " + (cm.tryLock() == Outcome.WouldBlock ? "yes" : "no"));
   cm.unlock();
 
   const blocked = spawnWith(forever, new Channel<i32>());
   const failure = blocked.joinTimeout(5);
-  console.log("join: " + name(outcome()) + ", failure null: " + (failure === null ? "yes" : "no"));
+  console.log("join: " + outcomeName(outcome()) + ", failure null: " + (failure === null ? "yes" : "no"));
 
   // one deadline for several operations, including a select
   const previous = setDeadline(now() + 10);
   const sel = new Select();
   sel.recv(ch);
   console.log("select under deadline: " + (sel.wait() == SELECT_TIMED_OUT ? "timed out" : "?"));
-  console.log("sleep under deadline: " + name(sleep(1000)));
-  console.log("deadline passed: recv " + (ch.recv() == 0 ? name(outcome()) : "?"));
+  console.log("sleep under deadline: " + outcomeName(sleep(1000)));
+  console.log("deadline passed: recv " + (ch.recv() == 0 ? outcomeName(outcome()) : "?"));
   setDeadline(previous);
   console.log("deadline cleared: " + (deadline() == Infinity ? "yes" : "no"));
 
   // the event first: the operation completes and its timer goes
   spawnWith(late, ch);
   v = ch.recvTimeout(10000);
-  console.log("recv in time: " + name(outcome()) + " value " + v.toString());
+  console.log("recv in time: " + outcomeName(outcome()) + " value " + v.toString());
 
   // a scope waited on with a deadline cancels its members and still waits for them
   const scope = new Scope();

@@ -1,16 +1,6 @@
 // Scopes: the parent waits for its members; a failing member cancels its siblings; cancel()
 // reaches a member blocked in each kind of blocking operation.
-import { Scope, Channel, Mutex, WaitGroup, Select, SELECT_CANCELLED, Fiber, spawn, spawnWith, yieldNow, park, outcome, Outcome, currentFiber } from "weft";
-
-function name(o: Outcome): string {
-  switch (o) {
-    case Outcome.Ok: return "ok";
-    case Outcome.Closed: return "closed";
-    case Outcome.WouldBlock: return "would block";
-    case Outcome.Cancelled: return "cancelled";
-  }
-  return "timed out";
-}
+import { Scope, Channel, Mutex, WaitGroup, Select, SELECT_CANCELLED, Fiber, spawn, spawnWith, yieldNow, park, outcome, outcomeName, currentFiber } from "weft";
 
 let finished = 0;
 function steps(n: i32): void {
@@ -29,10 +19,10 @@ const held = new Mutex();
 const neverDone = new WaitGroup();
 let lonely: Fiber | null = null;
 
-function inRecv(): void { quiet.recv(); console.log("recv: " + name(outcome())); }
-function inSend(): void { console.log("send: " + name(full.send(2))); }
-function inLock(): void { console.log("lock: " + name(held.lock())); }
-function inWaitGroup(): void { console.log("waitgroup: " + name(neverDone.wait())); }
+function inRecv(): void { quiet.recv(); console.log("recv: " + outcomeName(outcome())); }
+function inSend(): void { console.log("send: " + outcomeName(full.send(2))); }
+function inLock(): void { console.log("lock: " + outcomeName(held.lock())); }
+function inWaitGroup(): void { console.log("waitgroup: " + outcomeName(neverDone.wait())); }
 function inSelect(): void {
   const sel = new Select();
   sel.recv(quiet);
@@ -41,9 +31,9 @@ function inSelect(): void {
 }
 function inJoin(): void {
   const r = lonely!.join();
-  console.log("join: " + name(outcome()) + (r === null ? ", no failure" : ""));
+  console.log("join: " + outcomeName(outcome()) + (r === null ? ", no failure" : ""));
 }
-function inPark(): void { park(); console.log("park: " + name(outcome())); }
+function inPark(): void { park(); console.log("park: " + outcomeName(outcome())); }
 function sleeper(): void { park(); }
 function nested(): void {
   const inner = new Scope();
@@ -55,7 +45,7 @@ function afterCancel(): void {
   yieldNow();
   // already cancelled: blocking operations return at once
   quiet.recv();
-  console.log("late recv: " + name(outcome()) + ", cancelled flag " + (currentFiber().cancelled ? "set" : "clear"));
+  console.log("late recv: " + outcomeName(outcome()) + ", cancelled flag " + (currentFiber().cancelled ? "set" : "clear"));
 }
 
 export function main(): void {

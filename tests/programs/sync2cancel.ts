@@ -1,30 +1,22 @@
 // Cancellation of fibers blocked on a Semaphore, a Cond and a Once: each returns Cancelled
 // without having acquired anything; Cond.wait holds the mutex again before it returns.
-import { Cond, Mutex, Once, Outcome, Scope, Semaphore, spawn, yieldNow } from "weft";
-
-function name(o: Outcome): string {
-  switch (o) {
-    case Outcome.Ok: return "ok";
-    case Outcome.Cancelled: return "cancelled";
-  }
-  return "other";
-}
+import { Cond, Mutex, Once, outcomeName, Scope, Semaphore, spawn, yieldNow } from "weft";
 
 // ─── semaphore: the cancelled head no longer holds back the request behind it ───────────
 
 const pool = new Semaphore(10);
 function big(): void {
   const o = pool.acquire(8);
-  console.log("big: " + name(o) + ", free " + pool.available.toString());
+  console.log("big: " + outcomeName(o) + ", free " + pool.available.toString());
   // cancelled: what needs no waiting still succeeds, what would wait returns at once
   const one = pool.acquire(1);
-  console.log("big: acquire(1) " + name(one) + ", free " + pool.available.toString());
+  console.log("big: acquire(1) " + outcomeName(one) + ", free " + pool.available.toString());
   pool.release(1);
-  console.log("big: acquire(5) " + name(pool.acquire(5)) + ", free " + pool.available.toString());
+  console.log("big: acquire(5) " + outcomeName(pool.acquire(5)) + ", free " + pool.available.toString());
 }
 function small(): void {
   const o = pool.acquire(3);
-  console.log("small: " + name(o) + ", free " + pool.available.toString());
+  console.log("small: " + outcomeName(o) + ", free " + pool.available.toString());
   pool.release(3);
 }
 
@@ -35,10 +27,10 @@ const cond = new Cond(m);
 function condWaiter(label: string): void {
   m.lock();
   const o = cond.wait();
-  console.log(label + ": " + name(o) + ", mutex locked " + m.locked.toString());
+  console.log(label + ": " + outcomeName(o) + ", mutex locked " + m.locked.toString());
   // cancelled already: returns at once, the mutex never released
   const again = cond.wait();
-  console.log(label + " again: " + name(again) + ", mutex locked " + m.locked.toString() + ", cond waiting " + cond.waiting.toString());
+  console.log(label + " again: " + outcomeName(again) + ", mutex locked " + m.locked.toString() + ", cond waiting " + cond.waiting.toString());
   m.unlock();
 }
 
@@ -50,10 +42,10 @@ function init(): void {
   console.log("init done");
 }
 function onceRunner(): void {
-  console.log("runner: " + name(once.do(init)));
+  console.log("runner: " + outcomeName(once.do(init)));
 }
 function onceWaiter(): void {
-  console.log("once waiter: " + name(once.do(init)) + ", done " + once.done.toString());
+  console.log("once waiter: " + outcomeName(once.do(init)) + ", done " + once.done.toString());
 }
 
 export function main(): void {
