@@ -469,8 +469,6 @@ export function join(target: Fiber): Failure | null {
 export function cancelFiber(fiber: Fiber): void {
   let f = changetype<usize>(fiber);
   if (fiber.ended || (fiber._flags & CANCELLED)) return;
-  // a pending sleeper is chained through its run-queue link: arm them all first
-  if (fiber._waitList == SLEEPING) flushSleeps();
   fiber._flags |= CANCELLED;
   if (<FiberState>fiber._state != FiberState.Blocked) return;
   detachWaiting(fiber);
@@ -507,7 +505,10 @@ function detachWaiting(fiber: Fiber): void {
   }
   let list = fiber._waitList;
   if (list != 0) {
-    if (list != SLEEPING) leaveWaitList(f, list);
+    // a sleeper may still be pending, chained through the run-queue link its waker is
+    // about to use (`sleepForHost`): arm the pending ones first
+    if (list == SLEEPING) flushSleeps();
+    else leaveWaitList(f, list);
     fiber._waitList = 0;
   }
 }
