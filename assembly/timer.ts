@@ -201,6 +201,12 @@ let freeHandle: u32 = 0; // handle + 1, or 0
   return load<u32>(e, 12);
 }
 
+/** The heap index of handle `handle`'s entry (or, for a free handle, the next free + 1). */
+// @ts-ignore: decorator
+@inline function positionOf(handle: u32): u32 {
+  return load<u32>(position + (<usize>handle << 2));
+}
+
 // @ts-ignore: decorator
 @inline function setPosition(handle: u32, i: u32): void {
   store<u32>(position + (<usize>handle << 2), i);
@@ -260,7 +266,7 @@ function newHandle(target: usize): u32 {
   let handle: u32;
   if (freeHandle != 0) {
     handle = freeHandle - 1;
-    freeHandle = load<u32>(position + (<usize>handle << 2));
+    freeHandle = positionOf(handle);
   } else {
     if (handles == capacity) hGrow();
     handle = handles++;
@@ -270,7 +276,7 @@ function newHandle(target: usize): u32 {
 }
 
 function freeHandleOf(handle: u32): void {
-  store<u32>(position + (<usize>handle << 2), freeHandle);
+  setPosition(handle, freeHandle);
   freeHandle = handle + 1;
 }
 
@@ -352,7 +358,7 @@ export namespace TimerHeap {
       let length = qLength();
       if (length > 64 && qLive < (length >> 1)) qCompact();
     } else {
-      hRemove(load<u32>(position + (<usize>(where - 1) << 2)));
+      hRemove(positionOf(where - 1));
     }
   }
 
@@ -396,7 +402,7 @@ export namespace TimerHeap {
     for (let i: u32 = 0; i < count; i++) {
       if (i > 0 && before(at(i), at((i - 1) >> 2))) return false;
       let handle = handleOf(at(i));
-      if (load<u32>(position + (<usize>handle << 2)) != i) return false;
+      if (positionOf(handle) != i) return false;
       if (whereOf(ownerOf(handle)) != handle + 1) return false;
     }
     return true;

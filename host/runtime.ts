@@ -57,12 +57,16 @@ export interface RuntimeOptions {
   imports?: Record<string, Record<string, unknown>>;
 }
 
+/** A word nobody notifies: `Atomics.wait` on it is a sleep (made on the first sleep). */
+let sleepCell: Int32Array | null = null;
+
 /** Blocks the thread until `performance.now()` reaches `deadline` (sync `run()` only). */
 function sleepUntil(deadline: number): void {
   const ms = Math.ceil(deadline - performance.now());
   if (ms <= 0) return;
   try {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    sleepCell ??= new Int32Array(new SharedArrayBuffer(4));
+    Atomics.wait(sleepCell, 0, 0, ms);
   } catch {
     throw new Error("every fiber sleeps, and this thread cannot block; run the program with runAsync()");
   }
