@@ -72,13 +72,13 @@ export function stateName(state: FiberState): string {
 
 /** How an entry function is called: its parameter's wasm type. */
 export const enum EntryKind {
-  NoArg = 0,
-  I32 = 1,
+  /** An i32 argument: an integer, a bool, a pointer, or a managed reference (then the
+   *  record keeps it alive, see SLOT_IS_REF). First, as the trampoline tests it first. */
+  I32 = 0,
+  NoArg = 1,
   I64 = 2,
   F32 = 3,
   F64 = 4,
-  /** An i32 that is a managed reference: the record keeps it alive. */
-  Ref = 5,
 }
 
 /** `Fiber._flags`: `_arg` holds a managed reference. */
@@ -227,8 +227,8 @@ export namespace Rec {
 /** A fiber: a function running on its own saved stack, switched by the scheduler. */
 export class Fiber {
   // No field initializers: the allocator hands out zeroed memory, which is every field's
-  // starting value (state Ready = 0, kind NoArg = 0, null links), and an initializer of a
-  // managed field would cost a write-barrier call on every spawn.
+  // starting value (state Ready = 0, null links; `newFiber` sets the kind), and an
+  // initializer of a managed field would cost a write-barrier call on every spawn.
   /**
    * @internal argument bits for `spawnWith` until the fiber first runs; afterwards the
    * value slot of a channel operation it is blocked in (sync/channel.ts). The GC visits it

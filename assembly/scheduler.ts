@@ -8,8 +8,9 @@
 // crosses into JavaScript.
 //
 // A switch (docs/ARCHITECTURE.md has the picture):
-//   1. the fiber calls a suspend primitive (`yieldNow`, `park`), which records where the
-//      fiber goes (run-queue tail, or a wait list) and starts an asyncify unwind;
+//   1. the fiber calls a suspend primitive (`yieldNow`, `park`, a channel operation that
+//      must wait), which records where the fiber goes (run-queue tail, or a wait list) and
+//      starts an asyncify unwind;
 //   2. every instrumented frame saves itself into the scratch area and returns, so control
 //      comes back to the trampoline, right after its call into the fiber's entry;
 //   3. the trampoline stops the unwind and moves the frames and the shadow-stack slice into
@@ -235,7 +236,7 @@ export function spawnWith<T>(fn: (arg: T) => void, arg: T, name: string | null =
   let kind: u8;
   let bits: u64;
   if (isManaged<T>()) {
-    kind = <u8>EntryKind.Ref;
+    kind = <u8>EntryKind.I32;
     bits = <u64>changetype<usize>(arg);
   } else if (isFloat<T>()) {
     if (sizeof<T>() == 4) {
@@ -276,7 +277,7 @@ export function currentFiber(): Fiber {
 export function yieldNow(): void {
   if (resumed()) return;
   let f = current;
-  if (f == 0) misuse("yieldNow() called outside a fiber");
+  if (f == 0) outsideFiber("yieldNow()");
   enqueue(f);
   beginUnwind();
 }
@@ -289,10 +290,42 @@ export function yieldNow(): void {
 export function park(): void {
   if (resumed()) return;
   let f = current;
-  if (f == 0) misuse("park() called outside a fiber");
+  if (f == 0) outsideFiber("park()");
+  suspend(f);
+}
+
+/**
+ * The suspending tail of every primitive: `f` (the running fiber) becomes Blocked and the
+ * unwind begins. The primitive must return right after it.
+ */
+// @ts-ignore: decorator
+@inline function suspend(f: usize): void {
   Rec.setState(f, FiberState.Blocked);
   ++blockCount;
   beginUnwind();
+}
+
+/**
+ * The blocking half of a suspend primitive that waits on a wait list (the channel
+ * operations in sync/channel.ts are such primitives: their whole operation then runs
+ * uninstrumented, and the fiber's own function saves its frame around one call). Queues
+ * the running fiber `f` on the list at `list` and begins the unwind: the primitive must
+ * return at once when this returns true. False, with the fiber's outcome saying why
+ * (Cancelled, TimedOut), if it must not block.
+ */
+// @ts-ignore: decorator
+@inline export function suspendOn(f: usize, list: usize): bool {
+  if (f == 0) blockedOutside();
+  if ((Rec.flags(f) & (CANCELLED | HAS_DEADLINE)) && !mayBlock(f)) return false;
+  Waiters.push(list, f);
+  Rec.setWaitList(f, list);
+  suspend(f);
+  return true;
+}
+
+/** A primitive called in top-level code: out of line, so the primitive has no shadow frame. */
+function outsideFiber(what: string): void {
+  misuse(what + " called outside a fiber");
 }
 
 /** Makes a blocked fiber ready again (it goes to the tail of the run queue). */
@@ -569,7 +602,7 @@ function finish(f: usize, state: FiberState): void {
     Rec.setSaved(f, 0);
   }
   liveRemove(f);
-  if (f == changetype<usize>(mainFiber)) mainEnded = true;
+  if (f == changetype<usize>(mainFiber)) mainEnded = mainEndPending = true;
   let scope = load<usize>(f, offsetof<Fiber>("_scope"));
   if (scope != 0) memberEnded(scope, f);
   // wake joiners in join order
@@ -582,30 +615,49 @@ function finish(f: usize, state: FiberState): void {
   }
 }
 let mainEnded = false;
+/** `main` ended and `run` has not yet said so (it says so once). */
+let mainEndPending = false;
 
 // ─── the trampoline ─────────────────────────────────────────────────────────────────────
 
-/** Stores the suspended fiber's frames and shadow slice in its saved block. */
-function save(f: usize, sp: usize): void {
+/**
+ * Stores the suspended fiber's frames (`frameBytes` of them in the scratch area) and its
+ * shadow slice `[sp, fiberBase)` in its saved block.
+ */
+// @ts-ignore: decorator
+@inline function save(f: usize, sp: usize, frameBytes: usize): void {
   let sliceBytes = fiberBase - sp;
-  let need = Saved.sizeFor(Scratch.usedBytes(), sliceBytes);
+  let need = Saved.sizeFor(frameBytes, sliceBytes);
   let block = Rec.saved(f);
-  let cap = block != 0 ? Saved.capacity(block) : 0;
-  // keep the block while it fits and is not more than twice too big
-  if (need > cap || need < (cap >> 1)) {
-    if (block != 0) heap.free(block);
-    block = Saved.alloc(need);
-    savedBytes += Saved.capacity(block) - cap;
-    Rec.setSaved(f, block);
+  // keep the block while it fits and is not more than twice too big: cap / 2 <= need <= cap,
+  // one unsigned comparison (cap - need wraps around when need > cap)
+  if (block == 0 || Saved.capacity(block) - need > (Saved.capacity(block) >> 1)) {
+    block = resizeSaved(f, block, need);
   }
-  Saved.fill(block, sp, sliceBytes, <u32>switchCount);
+  Saved.fill(block, sp, frameBytes, sliceBytes, <u32>switchCount);
   // The slice's references now live only in this record, which the GC may already have
-  // scanned (black): re-gray it for every white reference (write barrier, itcms.ts). Only
-  // while the GC marks: in its other phases every live object has the current white and
+  // scanned (black): while the GC marks, re-gray it for every white reference (write
+  // barrier, itcms.ts). In its other phases every live object has the current white and
   // `__link` does nothing, yet it would still read each referenced object's header.
-  if (!gcMarking()) return;
-  let p = Saved.slice(block);
-  let end = p + sliceBytes;
+  if (gcMarking()) barrierSlice(f, Saved.slice(block), sliceBytes);
+}
+
+/** Replaces fiber `f`'s saved block (0: none yet) by one of at least `need` bytes. */
+function resizeSaved(f: usize, block: usize, need: usize): usize {
+  let cap: usize = 0;
+  if (block != 0) {
+    cap = Saved.capacity(block);
+    heap.free(block);
+  }
+  block = Saved.alloc(need);
+  savedBytes += Saved.capacity(block) - cap;
+  Rec.setSaved(f, block);
+  return block;
+}
+
+/** The write barrier for the references in a saved slice (see `save`). */
+function barrierSlice(f: usize, p: usize, bytes: usize): void {
+  let end = p + bytes;
   while (p < end) {
     let ref = load<usize>(p);
     if (ref != 0) __link(f, ref, true);
@@ -623,15 +675,19 @@ function save(f: usize, sp: usize): void {
  * once and looping forever would switch fibers in baseline code for the whole program
  * (about 1.5x slower, measured). Returning every few thousand switches costs one host
  * call per budget and lets the optimized trampoline take over.
+ *
+ * Every instruction here is paid on every switch; the rare paths (a new saved block, the
+ * write barrier, failures, timers) are calls, so that the loop keeps its values in
+ * registers.
  */
 export function run(budget: u32): RunStatus {
   let base = __stack_pointer;
   fiberBase = base;
   if (TimerHeap.size() != 0) fireTimers(hostNow());
   while (true) {
-    if (mainEnded && !mainEndReported) {
+    if (mainEndPending) {
       // reported once: fibers spawned by the host afterwards still run (interop.ts)
-      mainEndReported = true;
+      mainEndPending = false;
       flushSleeps();
       return RunStatus.MainEnded;
     }
@@ -654,15 +710,13 @@ export function run(budget: u32): RunStatus {
     current = f;
     Rec.setState(f, FiberState.Running);
     ++switchCount;
-    let kind = Rec.kind(f);
-    let fn = Rec.fn(f);
-    let arg = Rec.arg(f);
     let saved = Rec.saved(f);
     if (saved != 0) {
-      if (!Saved.intact(saved)) corruptedFailure(f);
+      let slice = Saved.slice(saved);
       let sliceBytes = Saved.sliceBytes(saved);
+      if (!Saved.intactAt(slice, sliceBytes)) corruptedFailure(f);
       let sp = base - sliceBytes;
-      copyWords(sp, Saved.slice(saved), sliceBytes);
+      copyWords(sp, slice, sliceBytes);
       Saved.releaseSlice(saved);
       __stack_pointer = sp;
       beginRewind(saved);
@@ -670,21 +724,24 @@ export function run(budget: u32): RunStatus {
       __stack_pointer = base;
     }
     // call the entry: on a rewind this re-enters the saved frames
-    if (kind == EntryKind.NoArg) call_indirect<void>(fn);
-    else if (kind == EntryKind.I32 || kind == EntryKind.Ref) call_indirect<void>(fn, <u32>arg);
-    else if (kind == EntryKind.I64) call_indirect<void>(fn, arg);
-    else if (kind == EntryKind.F32) call_indirect<void>(fn, reinterpret<f32>(<u32>arg));
-    else call_indirect<void>(fn, reinterpret<f64>(arg));
+    let kind = Rec.kind(f);
+    let fn = Rec.fn(f);
+    if (kind == EntryKind.I32) call_indirect<void>(fn, load<u32>(f, offsetof<Fiber>("_arg")));
+    else if (kind == EntryKind.NoArg) call_indirect<void>(fn);
+    else if (kind == EntryKind.I64) call_indirect<void>(fn, load<u64>(f, offsetof<Fiber>("_arg")));
+    else if (kind == EntryKind.F32) call_indirect<void>(fn, load<f32>(f, offsetof<Fiber>("_arg")));
+    else call_indirect<void>(fn, load<f64>(f, offsetof<Fiber>("_arg")));
     // The guards are checked right after the fiber ran, so that a breach is blamed on the
     // fiber that made it (`current` is still that fiber when guardFailure aborts).
     if (!ShadowStack.guardIntact()) guardFailure(false);
     if (unwindState() == UnwindState.Unwinding) {
-      if (Scratch.usedBytes() > SCRATCH_SIZE) {
+      let frameBytes = Scratch.usedBytes();
+      if (frameBytes > SCRATCH_SIZE) {
         scratchOverflow(f);
       } else {
         if (!Scratch.guardsIntact()) guardFailure(true);
         endUnwind();
-        save(f, __stack_pointer);
+        save(f, __stack_pointer, frameBytes);
       }
     } else {
       finish(f, FiberState.Done);
@@ -695,7 +752,6 @@ export function run(budget: u32): RunStatus {
   return RunStatus.Idle;
 }
 
-let mainEndReported = false;
 
 // ─── time (timer.ts keeps the deadlines; time.ts is the user's API) ─────────────────────
 
@@ -871,8 +927,8 @@ function corruptedFailure(f: usize): void {
 
 /**
  * An unwind wrote more than the scratch area holds (stack.ts explains the guard zone).
- * Ends the unwind without its bound check and fails the fiber, or stops the program if
- * the overrun went past the guard zone.
+ * Ends the unwind and fails the fiber, or stops the program if the overrun went past the
+ * guard zone.
  */
 function scratchOverflow(f: usize): void {
   let reach = load<usize>(Scratch.header());

@@ -3,9 +3,11 @@
 // This is the only file whose functions must stay *uninstrumented*. Binaryen's asyncify pass
 // turns the `asyncify.*` imports declared below into direct calls to the functions it
 // generates, and it leaves alone every function that calls one of them directly: the
-// suspend primitives (`yieldNow` and `park` in scheduler.ts, built from the inline helpers
-// here) and the scheduler's trampoline. Everything
-// that can reach these primitives (user code that yields, `join`, ...) is instrumented.
+// suspend primitives (`yieldNow` and `park` in scheduler.ts, `chanSend` and `chanRecv` in
+// sync/channel.ts, built from the inline helpers here) and the scheduler's trampoline.
+// Everything that can reach these primitives (user code that yields, `join`, ...) is
+// instrumented. After the pass the build inlines the primitives into their callers
+// (build/passes.ts `inlinePrimitives` says why that is sound).
 //
 // How a fiber suspends (see docs/ARCHITECTURE.md, "Anatomy of a switch"):
 //
@@ -101,7 +103,7 @@ export const enum UnwindState {
  */
 export function abandonUnwind(): void {
   if (asyncify_get_state() == UnwindState.Unwinding) {
-    // an overflowing unwind would fail stop_unwind's bound check: the frames are dropped
+    // the frames written so far are dropped
     Scratch.reset();
     asyncify_stop_unwind();
   } else if (asyncify_get_state() == UnwindState.Rewinding) {

@@ -30,6 +30,7 @@ program
   .option("--scratch-size <bytes>", `asyncify frames one suspend may save (default ${DEFAULT_SCRATCH_SIZE})`, bytes)
   .option("--no-optimize", "skip optimization (faster builds, slower programs)")
   .option("--ignore-indirect", "assume indirect calls never suspend (smaller and faster; wrong if a callback yields)")
+  .option("--shrink", "favor module size: keep the switch primitives out of line (up to 14% smaller, slower switches)")
   .option("--rtrace", "include allocation tracing hooks (for leak checks)")
   .option("--use <NAME=value...>", "define integer constants for the program (asc --use)")
   .addOption(new Option("--target <target>", "where the program runs: js (the JavaScript host) or wasi (a WASI command)").choices(["js", "wasi"]).default("js"))
@@ -50,6 +51,7 @@ program
         scratchSize: opts.scratchSize,
         optimize: opts.optimize,
         ignoreIndirect: opts.ignoreIndirect,
+        shrink: opts.shrink,
         rtrace: opts.rtrace,
         use: opts.use,
         target: opts.target,

@@ -4,7 +4,7 @@ import { promisify } from "node:util";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { buildProgram, root } from "./helpers.js";
+import { buildProgram, root, run } from "./helpers.js";
 import { BuildError } from "../build/build.js";
 import { WeftProgram, LoadError } from "../host/runtime.js";
 import { runFile } from "../host/node/run.js";
@@ -41,6 +41,32 @@ describe("build", () => {
 
   it("passes compiler errors on", async () => {
     await expect(buildProgram("typo")).rejects.toThrow(/asc failed to compile .*typo\.ts:[\s\S]*Type '~lib\/string\/String' is not assignable to type 'i32'/);
+  });
+
+  it("inlines the switch primitives into their callers, or keeps them out of line with shrink", async () => {
+    const binaryen = (await import("binaryen")).default;
+    const names = (binary: Uint8Array) => {
+      const module = binaryen.readBinary(binary);
+      try {
+        return Array.from({ length: module.getNumFunctions() }, (_, i) => binaryen.getFunctionInfo(module.getFunctionByIndex(i)).name);
+      } finally {
+        module.dispose();
+      }
+    };
+    const primitive = /^~lib\/weft\/(sync\/channel\/chan(Send|Recv)<i32>|scheduler\/park)$/;
+    const fast = await buildProgram("sieve");
+    const small = await buildProgram("sieve", { shrink: true });
+    expect(names(fast.binary).filter((n) => primitive.test(n))).toEqual([]);
+    expect(names(small.binary).filter((n) => primitive.test(n)).sort()).toEqual([
+      "~lib/weft/sync/channel/chanRecv<i32>",
+      "~lib/weft/sync/channel/chanSend<i32>",
+    ]);
+    expect(small.size).toBeLessThan(fast.size);
+    // the same program either way
+    const [a, b] = [await run(fast.binary), await run(small.binary)];
+    expect(a.stdout).toEqual(b.stdout);
+    expect(a.stdout.at(-1)).toBe("prime #1000 = 7919, sum 3682913");
+    expect([a.stats.switches, a.aliveAtEnd]).toEqual([b.stats.switches, b.aliveAtEnd]);
   });
 
   it("rejects a missing entry and bad limits", async () => {
@@ -111,6 +137,26 @@ describe("switching rules (build/passes.ts analyze)", () => {
         "the module breaks weft's switching rules:\n" +
           "  app/inlined starts an unwind itself: a suspend primitive was inlined into it, so it would not be saved on a switch\n" +
           "  app/plain calls yieldNow but was not instrumented by asyncify",
+      );
+    } finally {
+      module.dispose();
+    }
+  });
+
+  it("knows each instantiation of a generic primitive by its pattern", async () => {
+    const binaryen = (await import("binaryen")).default;
+    const { analyze } = await import("../build/passes.js");
+    const module = binaryen.parseText(`(module
+      (global $__asyncify_data (mut i32) (i32.const 0))
+      (func $asyncify_start_unwind (param i32) (global.set $__asyncify_data (local.get 0)))
+      (func $~lib/weft/sync/channel/chanSend<i32> (call $asyncify_start_unwind (i32.const 16)))
+      (func $~lib/weft/sync/channel/chanSend<~lib/string/String> (call $asyncify_start_unwind (i32.const 16)))
+      (func $app/sender (drop (global.get $__asyncify_data)) (call $~lib/weft/sync/channel/chanSend<i32>))
+      (func $app/plain (call $~lib/weft/sync/channel/chanSend<~lib/string/String>))
+      (export "a" (func $app/sender)) (export "b" (func $app/plain)))`);
+    try {
+      expect(() => analyze(module, ["~lib/weft/sync/channel/chanSend<*>"], [])).toThrow(
+        "the module breaks weft's switching rules:\n  app/plain calls chanSend<~lib/string/String> but was not instrumented by asyncify",
       );
     } finally {
       module.dispose();

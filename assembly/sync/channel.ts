@@ -22,7 +22,8 @@
 // the buffer it just freed), so every value travels exactly once and in order.
 
 import { Fiber, Outcome, Rec } from "../fiber";
-import { block, wakeOne, wakeAll, currentAddress, misuseOf } from "../scheduler";
+import { wakeOne, wakeAll, currentAddress, misuseOf, suspendOn } from "../scheduler";
+import { resumed } from "../switch";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 import { beginTimeout, endTimeout } from "../time";
 
@@ -126,33 +127,33 @@ import { beginTimeout, endTimeout } from "../time";
   return false;
 }
 
-/** Puts a received value in fiber `me`'s slot (or the top-level slot outside fibers). */
-// @ts-ignore: decorator
-@inline function putSlot<T>(me: usize, value: T): void {
-  if (me != 0) {
-    Rec.setArg(me, toBits<T>(value), isManaged<T>());
-    if (isManaged<T>()) __link(me, changetype<usize>(value), false);
-    Rec.setOutcome(me, Outcome.Ok);
-  } else {
-    outsideSlot = toBits<T>(value);
-  }
-}
-
-/** Takes the received value's bits out of `me`'s slot. */
+/** Takes the received value's bits out of `me`'s slot (where a waker put them). */
 // @ts-ignore: decorator
 @inline export function takeSlot(me: usize): u64 {
-  if (me == 0) return outsideSlot;
   let bits = load<u64>(me, offsetof<Fiber>("_arg"));
   Rec.setArg(me, 0, false);
   return bits;
 }
 
 /**
- * Takes the next value for fiber `me` into its slot: from the buffer (refilled from a
- * waiting sender) or straight from a waiting sender. False if there is none.
+ * Bits of the value the last successful `take` took. Read at once: until then the value
+ * is referenced from nowhere else, which is sound only because nothing allocates (so no
+ * GC step runs) between the take and the read.
+ */
+let takenBits: u64 = 0;
+
+/** The bits `take` left in `takenBits`. */
+// @ts-ignore: decorator
+@inline export function taken(): u64 {
+  return takenBits;
+}
+
+/**
+ * Takes the next value without blocking: from the buffer (refilled from a waiting
+ * sender) or straight from a waiting sender, into `takenBits`. False if there is none.
  */
 // @ts-ignore: decorator
-@inline export function take<T>(ch: usize, me: usize): bool {
+@inline export function take<T>(ch: usize): bool {
   let count = countOf<T>(ch);
   if (count > 0) {
     let capacity = capacityOf<T>(ch);
@@ -173,21 +174,24 @@ import { beginTimeout, endTimeout } from "../time";
       count++;
     }
     setCount<T>(ch, count);
-    putSlot<T>(me, value);
+    takenBits = toBits<T>(value);
     return true;
   }
   let sender = wakeOne(sendersOf<T>(ch), Outcome.Ok);
   if (sender != 0) {
-    putSlot<T>(me, fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg"))));
+    // the sender clears its own slot when it resumes
+    takenBits = load<u64>(sender, offsetof<Fiber>("_arg"));
     return true;
   }
   return false;
 }
 
 /**
- * A typed channel between fibers. `send` and `recv` are inlined into their callers, so a
- * fiber blocked in one saves one asyncify frame fewer on every switch (about 10% of a
- * hand-off, measured).
+ * A typed channel between fibers. `send` is a call of the suspend primitive `chanSend`;
+ * `recv` first tries to take a value inline and calls `chanRecv` only when it may block.
+ * The build inlines both primitives into their callers after the asyncify pass, so a
+ * channel operation costs no call (docs/PERFORMANCE.md, "Channels", has the measurements,
+ * including why `send` is not split the same way).
  */
 export class Channel<T> {
   /** Shown in dumps as `chan #id`. */
@@ -244,17 +248,8 @@ export class Channel<T> {
    */
   // @ts-ignore: decorator
   @inline send(value: T): Outcome {
-    let ch = changetype<usize>(this);
-    if (isClosed<T>(ch)) sendOnClosed(ch);
-    if (offer<T>(ch, value)) return Outcome.Ok;
-    let me = currentAddress();
-    if (me == 0) wouldBlockOutside(ch);
-    Rec.setArg(me, toBits<T>(value), isManaged<T>());
-    if (isManaged<T>()) __link(me, changetype<usize>(value), false);
-    let result = block(sendersOf<T>(ch));
-    Rec.setArg(me, 0, false);
-    if (result == Outcome.Closed) sendOnClosed(ch);
-    return result;
+    if (isManaged<T>()) return chanSend<T>(changetype<usize>(this), changetype<usize>(value));
+    return chanSend<T>(changetype<usize>(this), toBits<T>(value));
   }
 
   /** `send`, giving up after `ms`: Ok, or TimedOut (the value was not sent), or Cancelled. */
@@ -279,18 +274,12 @@ export class Channel<T> {
   // @ts-ignore: decorator
   @inline recv(): T {
     let ch = changetype<usize>(this);
-    let me = currentAddress();
-    if (take<T>(ch, me)) return fromBits<T>(takeSlot(me));
-    if (isClosed<T>(ch)) {
-      if (me != 0) Rec.setOutcome(me, Outcome.Closed);
-      return zero<T>();
+    if (take<T>(ch)) {
+      let me = currentAddress();
+      if (me != 0) Rec.setOutcome(me, Outcome.Ok);
+      return fromBits<T>(taken());
     }
-    // the slot may still hold the fiber's spawn argument: a close leaves it untouched
-    if (me != 0) Rec.setArg(me, 0, false);
-    let result = block(receiversOf<T>(ch));
-    let value = fromBits<T>(takeSlot(me));
-    Rec.setOutcome(me, result);
-    return value;
+    return fromBits<T>(chanRecv<T>(ch));
   }
 
   /** `recv`, giving up after `ms`: then the zero value, and `outcome()` says TimedOut. */
@@ -305,9 +294,9 @@ export class Channel<T> {
   tryRecv(): T {
     let ch = changetype<usize>(this);
     let me = currentAddress();
-    if (take<T>(ch, me)) return fromBits<T>(takeSlot(me));
-    if (me != 0) Rec.setOutcome(me, isClosed<T>(ch) ? Outcome.Closed : Outcome.WouldBlock);
-    return zero<T>();
+    let got = take<T>(ch);
+    if (me != 0) Rec.setOutcome(me, got ? Outcome.Ok : isClosed<T>(ch) ? Outcome.Closed : Outcome.WouldBlock);
+    return got ? fromBits<T>(taken()) : zero<T>();
   }
 
   /**
@@ -338,5 +327,47 @@ function wouldBlockOutside(ch: usize): void {
   misuseOf("send on channel #" + channelId(ch) + " would block outside a fiber");
 }
 
-/** Slot for non-blocking receives made outside any fiber (top-level code). */
-let outsideSlot: u64 = 0;
+/**
+ * `Channel.send` as a suspend primitive (build/build.ts lists it): the whole operation runs
+ * uninstrumented and the sending fiber's own function saves its frame around this one
+ * call. On a rewind it is reached again with the same arguments and only finishes.
+ */
+export function chanSend<T>(ch: usize, bits: u64): Outcome {
+  let me = currentAddress();
+  if (resumed()) {
+    Rec.setArg(me, 0, false);
+    let result = Rec.outcome(me);
+    if (result == Outcome.Closed) sendOnClosed(ch);
+    return result;
+  }
+  if (isClosed<T>(ch)) sendOnClosed(ch);
+  if (offer<T>(ch, fromBits<T>(bits))) return Outcome.Ok;
+  if (me == 0) wouldBlockOutside(ch);
+  Rec.setArg(me, bits, isManaged<T>());
+  if (isManaged<T>()) __link(me, <usize>bits, false);
+  if (suspendOn(me, sendersOf<T>(ch))) return Outcome.Ok;
+  // cancelled or timed out before blocking: the value was not sent
+  Rec.setArg(me, 0, false);
+  return Rec.outcome(me);
+}
+
+/**
+ * `Channel.recv` as a suspend primitive: returns the received value's bits, and the
+ * fiber's outcome says Ok, Closed, Cancelled or TimedOut.
+ */
+export function chanRecv<T>(ch: usize): u64 {
+  let me = currentAddress();
+  // woken: the waker put the value in the slot and set the outcome
+  if (resumed()) return takeSlot(me);
+  if (take<T>(ch)) {
+    if (me != 0) Rec.setOutcome(me, Outcome.Ok);
+    return taken();
+  }
+  if (isClosed<T>(ch)) {
+    if (me != 0) Rec.setOutcome(me, Outcome.Closed);
+    return 0;
+  }
+  if (me != 0) Rec.setArg(me, 0, false);
+  if (suspendOn(me, receiversOf<T>(ch))) return 0;
+  return takeSlot(me);
+}

@@ -35,7 +35,7 @@ import { Outcome, Rec } from "../fiber";
 import { beginTimeout, endTimeout } from "../time";
 import { currentAddress, blockSelect, misuseOf } from "../scheduler";
 import { WaitNode, SelectState, Waiters, NODE_TAG } from "./waitlist";
-import { Channel, sendersOf, receiversOf, isClosed, offer, take, takeSlot, toBits, fromBits, zero, sendOnClosed } from "./channel";
+import { Channel, sendersOf, receiversOf, isClosed, offer, take, taken, takeSlot, toBits, fromBits, zero, sendOnClosed } from "./channel";
 
 /** `poll()` found no ready case. */
 export const SELECT_DEFAULT: i32 = -1;
@@ -79,8 +79,9 @@ export class RecvCase<T> extends SelectCase {
 
   poll(me: usize): bool {
     let ch = changetype<usize>(this.channel);
-    if (take<T>(ch, me)) {
-      this.value = fromBits<T>(takeSlot(me));
+    if (take<T>(ch)) {
+      if (me != 0) Rec.setOutcome(me, Outcome.Ok);
+      this.value = fromBits<T>(taken());
       this.ok = true;
       return true;
     }
