@@ -163,13 +163,17 @@ function unqueue(f: usize): void {
 
 // ─── live list ──────────────────────────────────────────────────────────────────────────
 
+/**
+ * Puts a new fiber at the head of the live list. The fiber must come straight from
+ * `__new` with no allocation since, so it is white: a store into a white object needs no
+ * write barrier (itcms.ts `__link` acts only for a black or pinned parent), and the
+ * collector reaches it through `liveHead`, a root it visits again before sweeping.
+ */
 function liveAdd(fiber: Fiber): void {
   let head = liveHead;
   if (head !== null) {
-    fiber._liveNext = changetype<usize>(head);
+    store<usize>(changetype<usize>(fiber), changetype<usize>(head), offsetof<Fiber>("_liveNext"));
     head._livePrev = changetype<usize>(fiber);
-    // the new fiber may already be black: keep the old head reachable through it
-    __link(changetype<usize>(fiber), changetype<usize>(head), false);
   }
   liveHead = fiber;
   if (++aliveCount > peakAlive) peakAlive = aliveCount;
@@ -192,10 +196,11 @@ function liveRemove(f: usize): void {
 
 // ─── spawning ───────────────────────────────────────────────────────────────────────────
 
-/** Makes a new fiber a member of the scope at `scope`. */
+/** Makes a new fiber (fresh from `__new`, see newFiber) a member of the scope at `scope`. */
 function joinScope(fiber: Fiber, scope: usize): void {
   let s = changetype<Scope>(scope);
-  fiber._scope = s;
+  // a new, white record: no write barrier (see liveAdd)
+  store<usize>(changetype<usize>(fiber), scope, offsetof<Fiber>("_scope"));
   s._alive++;
   if (s.cancelled) fiber._flags |= CANCELLED;
 }
@@ -204,19 +209,28 @@ function joinScope(fiber: Fiber, scope: usize): void {
 let spawnScope: Scope | null = null;
 
 function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
-  let fiber = new Fiber(nextId++, name);
-  fiber._state = <u8>FiberState.Blocked; // not yet queued (enqueue makes it Ready)
-  fiber._kind = kind;
-  fiber._fn = fn;
-  fiber._arg = arg;
+  // Allocated without running a constructor: AssemblyScript's would store a zero into
+  // every field of memory that `__new` has just zeroed, and call the write barrier for
+  // each managed one (about a third of a spawn). Nothing between `__new` and `liveAdd`
+  // allocates, so no GC step runs before the live list holds the record, and the record
+  // stays white until then.
+  let f = __new(offsetof<Fiber>(), idof<Fiber>());
+  store<u32>(f, nextId++, offsetof<Fiber>("id"));
+  // the record is white: no write barrier (see liveAdd)
+  store<usize>(f, changetype<usize>(name), offsetof<Fiber>("_name"));
+  Rec.setState(f, FiberState.Blocked); // not yet queued (enqueue makes it Ready)
+  store<u8>(f, kind, offsetof<Fiber>("_kind"));
+  store<u32>(f, fn, offsetof<Fiber>("_fn"));
+  store<u64>(f, arg, offsetof<Fiber>("_arg"));
   // raw addresses: a managed temporary here would give every spawn a shadow-stack frame
   let scope = changetype<usize>(spawnScope);
   if (scope != 0) spawnScope = null;
   else if (current != 0) scope = load<usize>(current, offsetof<Fiber>("_scope"));
+  let fiber = changetype<Fiber>(f);
   if (scope != 0) joinScope(fiber, scope);
   liveAdd(fiber);
   ++spawnedCount;
-  enqueue(changetype<usize>(fiber));
+  enqueue(f);
   return fiber;
 }
 
