@@ -766,7 +766,6 @@ export function run(budget: u32): RunStatus {
   return RunStatus.Idle;
 }
 
-
 // ─── time (timer.ts keeps the deadlines; time.ts is the user's API) ─────────────────────
 
 /**

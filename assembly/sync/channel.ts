@@ -367,6 +367,7 @@ export function chanRecv<T>(ch: usize): u64 {
     if (me != 0) Rec.setOutcome(me, Outcome.Closed);
     return 0;
   }
+  // the slot may still hold the fiber's spawn argument: a cancel or timeout would return it
   if (me != 0) Rec.setArg(me, 0, false);
   if (suspendOn(me, receiversOf<T>(ch))) return 0;
   return takeSlot(me);
