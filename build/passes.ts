@@ -375,8 +375,9 @@ function nameMatcher(patterns: string[]): (name: string) => boolean {
  * the caller's restored locals at the call site, as they were for the call.
  *
  * Binaryen's inliner takes no list of functions, so every other function is marked
- * no-inline first (the marks last only for this module object; run after the usual
- * optimization, whose inlining they would otherwise prevent).
+ * no-inline first, one pass run per function (about 0.3 s of the HTTP example's 5 s
+ * build). The marks last only for this module object; this runs after the usual
+ * optimization, whose inlining they would otherwise prevent.
  */
 export function inlinePrimitives(module: binaryen.Module, primitives: string[]): void {
   const isPrimitive = nameMatcher(primitives);
