@@ -329,10 +329,7 @@ export function park(): void {
  */
 // @ts-ignore: decorator
 @inline export function suspendOn(f: usize, list: usize): bool {
-  if (f == 0) blockedOutside();
-  if ((Rec.flags(f) & (CANCELLED | HAS_DEADLINE)) && !mayBlock(f)) return false;
-  Waiters.push(list, f);
-  Rec.setWaitList(f, list);
+  if (!enterWaitList(f, list, true)) return false;
   suspend(f);
   return true;
 }
@@ -367,12 +364,22 @@ export function ready(fiber: Fiber): void {
 // @ts-ignore: decorator
 @inline export function block(list: usize, cancellable: bool = true): Outcome {
   let f = current;
+  if (enterWaitList(f, list, cancellable)) park();
+  return Rec.outcome(f);
+}
+
+/**
+ * Queues the running fiber `f` on the wait list at `list`, about to block: `block` and
+ * the primitives' `suspendOn`. False, with `f`'s outcome saying why (Cancelled,
+ * TimedOut), if a `cancellable` wait must not begin.
+ */
+// @ts-ignore: decorator
+@inline function enterWaitList(f: usize, list: usize, cancellable: bool): bool {
   if (f == 0) blockedOutside();
-  if (cancellable && (Rec.flags(f) & (CANCELLED | HAS_DEADLINE)) && !mayBlock(f)) return Rec.outcome(f);
+  if (cancellable && (Rec.flags(f) & (CANCELLED | HAS_DEADLINE)) && !mayBlock(f)) return false;
   Waiters.push(list, f);
   Rec.setWaitList(f, list);
-  park();
-  return Rec.outcome(f);
+  return true;
 }
 
 function blockedOutside(): void {

@@ -80,7 +80,6 @@ export class RecvCase<T> extends SelectCase {
   poll(me: usize): bool {
     let ch = changetype<usize>(this.channel);
     if (take<T>(ch)) {
-      if (me != 0) Rec.setOutcome(me, Outcome.Ok);
       this.value = fromBits<T>(taken());
       this.ok = true;
       return true;
