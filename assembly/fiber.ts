@@ -11,15 +11,18 @@
 // drawn in two rows):
 //
 //   ┌───────────┬────────────┬─────┬─────┬───────┬──────┬─────────┬───────┬──────┬──────┬──────────┬──────────┐
-//   │ arg (u64) │ deadline   │ id  │ fn  │ state │ kind │ outcome │ flags │ name │ next │ liveNext │ livePrev │
+//   │ slot (u64)│ deadline   │ id  │ fn  │ state │ kind │ outcome │ flags │ name │ next │ liveNext │ livePrev │
 //   │ 8 B       │ f64        │ u32 │ u32 │ u8    │ u8   │ u8      │ u8    │ ptr  │ addr │ addr     │ addr     │
 //   ├───────┬─────────┬─────────┬─────────┬──────────┬───────┬───────┬─────────────────────────────────────────┘
 //   │ saved │ waiters │ joining │ failure │ waitList │ scope │ timer │
 //   │ addr  │ addr    │ addr    │ ptr     │ addr     │ ptr   │ u32   │
 //   └───────┴─────────┴─────────┴─────────┴──────────┴───────┴───────┘
 //
-//   arg      spawnWith's argument bits (the entry's parameter, by `kind`) until the first
-//            run; then the value slot of a blocked channel operation (flags: is it a ref)
+//   slot     the value slot of the fiber's current operation: spawnWith's argument bits
+//            until the first run (the entry's parameter, by `kind`), then the value a
+//            blocked channel operation hands over, a semaphore's request, ... (flags:
+//            SLOT_IS_REF while it holds a managed reference). Never the argument's root
+//            once the fiber runs: see "The spawn argument's root" below.
 //   deadline when its blocking operations give up (host clock, ms; flags & HAS_DEADLINE)
 //   timer    its entry in the timer heap (timer.ts): index + 1, or 0 when none is armed
 //   outcome  how its last blocking operation ended (Outcome)
@@ -38,6 +41,16 @@
 //   - DONE / FAILED    ⇔ off every list, saved block freed, waiters woken.
 // The run-queue, live-list and waiter links are raw addresses: the live list is what keeps
 // fibers alive (visited below); the other links only ever point at live fibers.
+//
+// The spawn argument's root. AssemblyScript treats a parameter as rooted by its caller: the
+// callee keeps no shadow-stack slot for it and reuses its slots for temporaries. A fiber's
+// caller is the scheduler's trampoline, so the runtime must root a managed argument for the
+// whole life of the entry call, whatever operations the fiber performs. Until the first run
+// the record's slot holds it (SLOT_IS_REF, visited below). On the first run the trampoline
+// pushes it as the one word of the entry's caller frame, at the top of the fiber's
+// shadow-stack slice (scheduler.ts `run`), and clears SLOT_IS_REF: from then on the slot
+// is free for operations, and the argument travels in the fiber's slice like any caller's
+// root (scanned while the fiber runs, visited below while it is suspended).
 
 import { Saved } from "./stack";
 import { join as joinFiber } from "./scheduler";
@@ -73,7 +86,7 @@ export function stateName(state: FiberState): string {
 /** How an entry function is called: its parameter's wasm type. */
 export const enum EntryKind {
   /** An i32 argument: an integer, a bool, a pointer, or a managed reference (then the
-   *  record keeps it alive, see SLOT_IS_REF). First, as the trampoline tests it first. */
+   *  runtime roots it, see "The spawn argument's root"). First, as the trampoline tests it first. */
   I32 = 0,
   NoArg = 1,
   I64 = 2,
@@ -81,7 +94,7 @@ export const enum EntryKind {
   F64 = 4,
 }
 
-/** `Fiber._flags`: `_arg` holds a managed reference. */
+/** `Fiber._flags`: `_slot` holds a managed reference (the GC visits it). */
 export const SLOT_IS_REF: u8 = 1;
 /** `Fiber._flags`: the fiber was cancelled (its scope was); blocking operations return Cancelled. */
 export const CANCELLED: u8 = 2;
@@ -189,7 +202,7 @@ export namespace Rec {
   // @ts-ignore: decorator
   @inline export function fn(f: usize): u32 { return load<u32>(f, offsetof<Fiber>("_fn")); }
   // @ts-ignore: decorator
-  @inline export function arg(f: usize): u64 { return load<u64>(f, offsetof<Fiber>("_arg")); }
+  @inline export function slot(f: usize): u64 { return load<u64>(f, offsetof<Fiber>("_slot")); }
   // @ts-ignore: decorator
   @inline export function next(f: usize): usize { return load<usize>(f, offsetof<Fiber>("_next")); }
   // @ts-ignore: decorator
@@ -203,8 +216,8 @@ export namespace Rec {
   // @ts-ignore: decorator
   @inline export function setWaitList(f: usize, v: usize): void { store<usize>(f, v, offsetof<Fiber>("_waitList")); }
   // @ts-ignore: decorator
-  @inline export function setArg(f: usize, bits: u64, isRef: bool): void {
-    store<u64>(f, bits, offsetof<Fiber>("_arg"));
+  @inline export function setSlot(f: usize, bits: u64, isRef: bool): void {
+    store<u64>(f, bits, offsetof<Fiber>("_slot"));
     let flags = load<u8>(f, offsetof<Fiber>("_flags")) & ~SLOT_IS_REF;
     store<u8>(f, isRef ? flags | SLOT_IS_REF : flags, offsetof<Fiber>("_flags"));
   }
@@ -230,11 +243,12 @@ export class Fiber {
   // starting value (state Ready = 0, null links; `newFiber` sets the kind), and an
   // initializer of a managed field would cost a write-barrier call on every spawn.
   /**
-   * @internal argument bits for `spawnWith` until the fiber first runs; afterwards the
-   * value slot of a channel operation it is blocked in (sync/channel.ts). The GC visits it
-   * while `_flags & SLOT_IS_REF`.
+   * @internal the value slot of the fiber's current operation: argument bits for
+   * `spawnWith` until the fiber first runs; afterwards the value a channel operation it is
+   * blocked in hands over (sync/channel.ts) or a semaphore request. The GC visits it while
+   * `_flags & SLOT_IS_REF`. Not the spawn argument's root once the fiber runs.
    */
-  _arg: u64;
+  _slot: u64;
   /** @internal deadline of its blocking operations (host clock) while `_flags & HAS_DEADLINE`. */
   _deadline: f64;
   /** Unique, increasing from 1 (`main`) in spawn order. */
@@ -346,7 +360,7 @@ export class Fiber {
     let scope = changetype<usize>(this._scope);
     if (scope != 0) __visit(scope, cookie);
     if (this._liveNext != 0) __visit(this._liveNext, cookie);
-    if (this._flags & SLOT_IS_REF) __visit(<usize>this._arg, cookie);
+    if (this._flags & SLOT_IS_REF) __visit(<usize>this._slot, cookie);
     let saved = this._saved;
     let bytes = saved != 0 ? Saved.sliceBytes(saved) : 0;
     if (bytes != 0) {

@@ -221,7 +221,7 @@ function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
   Rec.setState(f, FiberState.Blocked); // not yet queued (enqueue makes it Ready)
   store<u8>(f, kind, offsetof<Fiber>("_kind"));
   store<u32>(f, fn, offsetof<Fiber>("_fn"));
-  store<u64>(f, arg, offsetof<Fiber>("_arg"));
+  store<u64>(f, arg, offsetof<Fiber>("_slot"));
   // raw addresses: a managed temporary here would give every spawn a shadow-stack frame
   let scope = changetype<usize>(spawnScope);
   if (scope != 0) spawnScope = null;
@@ -437,7 +437,7 @@ function fireSelect(node: usize, outcome: Outcome): usize {
   unlinkSelect(select, node);
   let f = load<usize>(select, offsetof<SelectState>("_fiber"));
   if (load<bool>(node, offsetof<WaitNode>("isSend"))) {
-    Rec.setArg(f, load<u64>(node, offsetof<WaitNode>("bits")), load<bool>(node, offsetof<WaitNode>("isRef")));
+    Rec.setSlot(f, load<u64>(node, offsetof<WaitNode>("bits")), load<bool>(node, offsetof<WaitNode>("isRef")));
   }
   Rec.setWaitList(f, 0);
   Rec.setOutcome(f, outcome);
@@ -663,6 +663,21 @@ let mainEndPending = false;
   if (gcMarking()) barrierSlice(f, Saved.slice(block), sliceBytes);
 }
 
+/**
+ * The first run of a fiber whose spawn argument is managed: pushes the argument as the one
+ * word of the entry's caller frame, just below `base`, and frees the record's slot for the
+ * fiber's operations (fiber.ts, "The spawn argument's root"). Returns the entry's stack
+ * pointer. The word is the top of the fiber's slice from then on, so it is saved, visited
+ * and restored with the fiber's own frames until the entry returns.
+ */
+// @ts-ignore: decorator
+@inline function rootArgument(f: usize, base: usize): usize {
+  let sp = base - sizeof<usize>();
+  store<usize>(sp, <usize>Rec.slot(f));
+  store<u8>(f, Rec.flags(f) & ~SLOT_IS_REF, offsetof<Fiber>("_flags"));
+  return sp;
+}
+
 /** Replaces fiber `f`'s saved block (0: none yet) by one of at least `need` bytes. */
 function resizeSaved(f: usize, block: usize, need: usize): usize {
   let cap: usize = 0;
@@ -741,17 +756,19 @@ export function run(budget: u32): RunStatus {
       Saved.releaseSlice(saved);
       __stack_pointer = sp;
       beginRewind(saved);
+    } else if (Rec.flags(f) & SLOT_IS_REF) {
+      __stack_pointer = rootArgument(f, base);
     } else {
       __stack_pointer = base;
     }
     // call the entry: on a rewind this re-enters the saved frames
     let kind = Rec.kind(f);
     let fn = Rec.fn(f);
-    if (kind == EntryKind.I32) call_indirect<void>(fn, load<u32>(f, offsetof<Fiber>("_arg")));
+    if (kind == EntryKind.I32) call_indirect<void>(fn, load<u32>(f, offsetof<Fiber>("_slot")));
     else if (kind == EntryKind.NoArg) call_indirect<void>(fn);
-    else if (kind == EntryKind.I64) call_indirect<void>(fn, load<u64>(f, offsetof<Fiber>("_arg")));
-    else if (kind == EntryKind.F32) call_indirect<void>(fn, load<f32>(f, offsetof<Fiber>("_arg")));
-    else call_indirect<void>(fn, load<f64>(f, offsetof<Fiber>("_arg")));
+    else if (kind == EntryKind.I64) call_indirect<void>(fn, load<u64>(f, offsetof<Fiber>("_slot")));
+    else if (kind == EntryKind.F32) call_indirect<void>(fn, load<f32>(f, offsetof<Fiber>("_slot")));
+    else call_indirect<void>(fn, load<f64>(f, offsetof<Fiber>("_slot")));
     // The guards are checked right after the fiber ran, so that a breach is blamed on the
     // fiber that made it (`current` is still that fiber when guardFailure aborts).
     if (!ShadowStack.guardIntact()) guardFailure(false);

@@ -17,7 +17,7 @@
 //     array, and a value handed to or held by a blocked fiber sits in its record's slot.
 //
 // Hand-off: a sender that finds a receiver waiting writes the value into the receiver's
-// slot (`Fiber._arg`) and makes it ready; a receiver that finds a sender waiting takes the
+// slot (`Fiber._slot`) and makes it ready; a receiver that finds a sender waiting takes the
 // value from the sender's slot (and, for a buffered channel, moves the sender's value into
 // the buffer it just freed), so every value travels exactly once and in order.
 
@@ -110,7 +110,7 @@ import { beginTimeout, endTimeout } from "../time";
 @inline export function offer<T>(ch: usize, value: T): bool {
   let receiver = wakeOne(receiversOf<T>(ch), Outcome.Ok);
   if (receiver != 0) {
-    Rec.setArg(receiver, toBits<T>(value), isManaged<T>());
+    Rec.setSlot(receiver, toBits<T>(value), isManaged<T>());
     if (isManaged<T>()) __link(receiver, changetype<usize>(value), false);
     return true;
   }
@@ -130,8 +130,8 @@ import { beginTimeout, endTimeout } from "../time";
 /** Takes the received value's bits out of `me`'s slot (where a waker put them). */
 // @ts-ignore: decorator
 @inline export function takeSlot(me: usize): u64 {
-  let bits = load<u64>(me, offsetof<Fiber>("_arg"));
-  Rec.setArg(me, 0, false);
+  let bits = load<u64>(me, offsetof<Fiber>("_slot"));
+  Rec.setSlot(me, 0, false);
   return bits;
 }
 
@@ -180,7 +180,7 @@ let takenBits: u64 = 0;
     if (sender != 0) {
       let at = head + count;
       if (at >= capacity) at -= capacity;
-      let moved = fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg")));
+      let moved = fromBits<T>(load<u64>(sender, offsetof<Fiber>("_slot")));
       store<T>(slotAt<T>(ch, at), moved);
       if (isManaged<T>()) __link(bufferOf<T>(ch), changetype<usize>(moved), true);
       count++;
@@ -193,7 +193,7 @@ let takenBits: u64 = 0;
   let sender = wakeOne(sendersOf<T>(ch), Outcome.Ok);
   if (sender != 0) {
     // the sender clears its own slot when it resumes
-    takenBits = load<u64>(sender, offsetof<Fiber>("_arg"));
+    takenBits = load<u64>(sender, offsetof<Fiber>("_slot"));
     markTaken();
     return true;
   }
@@ -345,7 +345,7 @@ function wouldBlockOutside(ch: usize): void {
 export function chanSend<T>(ch: usize, bits: u64): Outcome {
   let me = currentAddress();
   if (resumed()) {
-    Rec.setArg(me, 0, false);
+    Rec.setSlot(me, 0, false);
     let result = Rec.outcome(me);
     if (result == Outcome.Closed) sendOnClosed(ch);
     return result;
@@ -353,11 +353,11 @@ export function chanSend<T>(ch: usize, bits: u64): Outcome {
   if (isClosed<T>(ch)) sendOnClosed(ch);
   if (offer<T>(ch, fromBits<T>(bits))) return Outcome.Ok;
   if (me == 0) wouldBlockOutside(ch);
-  Rec.setArg(me, bits, isManaged<T>());
+  Rec.setSlot(me, bits, isManaged<T>());
   if (isManaged<T>()) __link(me, <usize>bits, false);
   if (suspendOn(me, sendersOf<T>(ch))) return Outcome.Ok;
   // cancelled or timed out before blocking: the value was not sent
-  Rec.setArg(me, 0, false);
+  Rec.setSlot(me, 0, false);
   return Rec.outcome(me);
 }
 
@@ -375,7 +375,7 @@ export function chanRecv<T>(ch: usize): u64 {
     return 0;
   }
   // the slot may still hold the fiber's spawn argument: a cancel or timeout would return it
-  if (me != 0) Rec.setArg(me, 0, false);
+  if (me != 0) Rec.setSlot(me, 0, false);
   if (suspendOn(me, receiversOf<T>(ch))) return 0;
   return takeSlot(me);
 }

@@ -217,7 +217,7 @@ export class Select extends SelectState {
     }
     this.fired = -1;
     // the slot may still hold the fiber's spawn argument: a close leaves it untouched
-    if (me != 0) Rec.setArg(me, 0, false);
+    if (me != 0) Rec.setSlot(me, 0, false);
     let self = changetype<usize>(this);
     let nodes = this._nodes;
     for (let i = 0; i < n; i++) {

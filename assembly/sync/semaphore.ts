@@ -33,7 +33,7 @@
 // (`grant`). A fiber already cancelled still acquires permits that are free (no waiting
 // needed); if it would have to wait, it gets Cancelled at once.
 //
-// A waiter's request travels in its record's value slot (`Fiber._arg`, as a channel's value
+// A waiter's request travels in its record's value slot (`Fiber._slot`, as a channel's value
 // does): a blocked fiber is on one list only, and the slot is free while it waits.
 
 import { Outcome, Rec } from "../fiber";
@@ -75,7 +75,7 @@ import { WaitList, WaitKind, newObjectId } from "./waitlist";
   let available = availableOf(s);
   let head = firstWaiter(list);
   while (head != 0) {
-    let need = <i64>Rec.arg(head);
+    let need = <i64>Rec.slot(head);
     if (need > available) break;
     available -= need;
     wakeOne(list, Outcome.Ok);
@@ -134,7 +134,7 @@ export class Semaphore {
     }
     let me = currentAddress();
     if (me == 0) wouldBlockOutside(s, n);
-    Rec.setArg(me, <u64>n, false);
+    Rec.setSlot(me, <u64>n, false);
     // release() makes us the owner of the n permits before it wakes us with Ok
     let result = block(list);
     if (result != Outcome.Ok) cancelled(s);
