@@ -153,35 +153,38 @@ export enum FailureKind {
 
 /** What a failed fiber left behind: `join()` hands it to the joiner. */
 export class Failure {
+  /**
+   * The whole story, readable alone: `fiber #3 "worker" failed: id must be positive at
+   * assembly/app.ts:10:5` (who, what, where; errors raised inside the standard library point
+   * into it, `~lib/array.ts:...`). `toString()` returns it too.
+   */
+  public readonly message: string;
+
   constructor(
     /** Id of the fiber that failed. */
     public readonly fiberId: u32,
     /** Name of the fiber that failed, if it had one. */
     public readonly fiberName: string | null,
     public readonly kind: FailureKind,
-    /** The message: the abort message, or a description of the trap. */
-    public readonly message: string,
+    /** What went wrong, alone: the abort message, or a description of the trap. */
+    public readonly reason: string,
     /** Source file of an abort, or the empty string. */
     public readonly file: string,
     /** 1-based line of an abort, or 0. */
     public readonly line: u32,
     /** 1-based column of an abort, or 0. */
     public readonly column: u32,
-  ) {}
+  ) {
+    let who = "fiber #" + fiberId.toString();
+    if (fiberName !== null) who += " \"" + fiberName + "\"";
+    let text = who + " failed: " + reason;
+    if (file.length > 0) text += " at " + file + ":" + line.toString() + ":" + column.toString();
+    this.message = text;
+  }
 
-  /**
-   * `fiber #3 "worker" failed: id must be positive at assembly/app.ts:10:5`. Errors raised
-   * inside the standard library point into it (`~lib/array.ts:...`).
-   */
+  /** `message`. */
   toString(): string {
-    let who = "fiber #" + this.fiberId.toString();
-    let name = this.fiberName;
-    if (name !== null) who += " \"" + name + "\"";
-    let text = who + " failed: " + this.message;
-    if (this.file.length > 0) {
-      text += " at " + this.file + ":" + this.line.toString() + ":" + this.column.toString();
-    }
-    return text;
+    return this.message;
   }
 }
 

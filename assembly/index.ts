@@ -20,7 +20,7 @@ export { spawn, spawnWith, yieldNow, currentFiber, park, ready, outcome } from "
 // structured concurrency
 export { Scope } from "./scope";
 // communication and synchronization (one file each in sync/)
-export { Channel } from "./sync/channel";
+export { Channel, Received } from "./sync/channel";
 export { Select, SelectCase, RecvCase, SendCase, SELECT_DEFAULT, SELECT_TIMED_OUT, SELECT_CANCELLED } from "./sync/select";
 export { Mutex } from "./sync/mutex";
 export { WaitGroup } from "./sync/waitgroup";

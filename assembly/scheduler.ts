@@ -1181,7 +1181,7 @@ export function takeFailure(): usize {
   let failure = unreported[unreportedHead++];
   store<u32>(FAILURE_INFO, failure.fiberId, 0);
   store<u32>(FAILURE_INFO, <u32>failure.kind, 4);
-  store<usize>(FAILURE_INFO, changetype<usize>(failure.message), 8);
+  store<usize>(FAILURE_INFO, changetype<usize>(failure.reason), 8);
   store<usize>(FAILURE_INFO, changetype<usize>(failure.file), 12);
   store<u32>(FAILURE_INFO, failure.line, 16);
   store<u32>(FAILURE_INFO, failure.column, 20);

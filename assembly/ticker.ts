@@ -45,14 +45,30 @@ export class Timer {
 
   /** Fires once, `ms` from now (0 or more). */
   constructor(ms: f64) {
-    if (!(ms >= 0) || ms == Infinity) misuseOf("a timer needs a finite duration of 0 ms or more, got " + ms.toString());
+    checkDuration(ms);
     this.arm(hostNow() + ms);
   }
 
-  /** Stops it: it will not fire (a value already in the channel stays there). */
-  stop(): void {
-    if (this._timer != 0) TimerHeap.cancel(this._timer);
+  /**
+   * Stops it: it will not fire (a value already in the channel stays there). True if this
+   * call stopped it, false if it had already fired or been stopped (Go's `Timer.Stop`).
+   */
+  stop(): bool {
+    let pending = this._timer != 0;
+    if (pending) TimerHeap.cancel(this._timer);
     running.delete(this);
+    return pending;
+  }
+
+  /**
+   * Re-arms it to fire once, `ms` from now (0 or more), whether or not it had fired. True
+   * if it was still pending, as Go's `Timer.Reset` (a value already in the channel stays).
+   */
+  reset(ms: f64): bool {
+    checkDuration(ms);
+    let pending = this.stop();
+    this.arm(hostNow() + ms);
+    return pending;
   }
 
   /** True while it will fire again. */
@@ -76,13 +92,21 @@ export class Ticker extends Timer {
     this._period = periodMs;
   }
 
-  /** Restarts it with a new period, the next tick one period from now. */
-  reset(periodMs: f64): void {
+  /**
+   * Restarts it with a new period, the next tick one period from now. True if it was
+   * running (false after `stop()`).
+   */
+  reset(periodMs: f64): bool {
     checkPeriod(periodMs);
-    this.stop();
+    let pending = this.stop();
     this._period = periodMs;
     this.arm(hostNow() + periodMs);
+    return pending;
   }
+}
+
+function checkDuration(ms: f64): void {
+  if (!(ms >= 0) || ms == Infinity) misuseOf("a timer needs a finite duration of 0 ms or more, got " + ms.toString());
 }
 
 function checkPeriod(periodMs: f64): void {

@@ -17,6 +17,7 @@ describe("join", () => {
       "crash about to abort",
       "joined crash: failed, message=boom, line>0=yes",
       'failure text: fiber #4 "crash" failed: boom',
+      'message alone: same as toString, fiber #4 "crash" failed: boom',
       "slow step 0",
       "joiner 1 waits",
       "joiner 2 waits",

@@ -22,7 +22,7 @@
 // the buffer it just freed), so every value travels exactly once and in order.
 
 import { Fiber, Outcome, Rec } from "../fiber";
-import { wakeOne, wakeAll, currentAddress, misuseOf, suspendOn } from "../scheduler";
+import { wakeOne, wakeAll, currentAddress, misuseOf, suspendOn, outcome } from "../scheduler";
 import { resumed } from "../switch";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 import { beginTimeout, endTimeout } from "../time";
@@ -292,6 +292,22 @@ export class Channel<T> {
     return fromBits<T>(chanRecv<T>(ch));
   }
 
+  /**
+   * `recv` with its outcome in one result, as Go's `v, ok := <-ch`: `ok` is true when a
+   * value was received, false when the channel is closed and drained (or the wait was
+   * cancelled or timed out: `outcome` says which), and `value` is then the zero value.
+   * Fills `into` when given (no allocation), else a new Received.
+   */
+  recvOk(into: Received<T> | null = null): Received<T> {
+    let value = this.recv();
+    let result = into !== null ? into : new Received<T>();
+    let o = outcome();
+    result.value = value;
+    result.outcome = o;
+    result.ok = o == Outcome.Ok;
+    return result;
+  }
+
   /** `recv`, giving up after `ms`: then the zero value, and `outcome()` says TimedOut. */
   recvTimeout(ms: f64): T {
     let previous = beginTimeout(ms);
@@ -320,6 +336,16 @@ export class Channel<T> {
     wakeAll(receiversOf<T>(ch), Outcome.Closed);
     wakeAll(sendersOf<T>(ch), Outcome.Closed);
   }
+}
+
+/** A receive's value and outcome together (`Channel.recvOk`). */
+export class Received<T> {
+  /** The value received, or the zero value (0, false, null) when none was. */
+  value: T = zero<T>();
+  /** True when a value was received (`outcome` is Ok). */
+  ok: bool = false;
+  /** How the receive ended: Ok, Closed, Cancelled or TimedOut. */
+  outcome: Outcome = Outcome.Ok;
 }
 
 // Cold paths, out of line: their strings would otherwise cost shadow-stack slots in the

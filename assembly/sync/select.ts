@@ -14,6 +14,12 @@
 //   }
 //   // with a default case: sel.poll() returns SELECT_DEFAULT instead of blocking
 //
+// Disabling a case (Go's nil channel): `c.enabled = false` takes a case out of the waits
+// that follow, without rebuilding the select; `c.enabled = true` puts it back. A select
+// whose cases are all disabled (or that has none) only ends at its timeout, the fiber's
+// deadline or a cancellation; with none of those it would block forever, and fails the
+// fiber as a misuse instead.
+//
 // Cancellation: a fiber whose scope is cancelled gets SELECT_CANCELLED instead of
 // blocking (or is woken with it); ready cases still complete.
 //
@@ -31,7 +37,7 @@
 // timeout narrows the fiber's deadline for the wait, time.ts); `recv(after(ms))` is the
 // other way, a timer channel as one more case (ticker.ts).
 
-import { Outcome, Rec } from "../fiber";
+import { Outcome, Rec, CANCELLED, HAS_DEADLINE } from "../fiber";
 import { beginTimeout, endTimeout } from "../time";
 import { currentAddress, blockSelect, misuseOf } from "../scheduler";
 import { WaitNode, SelectState, Waiters, NODE_TAG } from "./waitlist";
@@ -48,6 +54,11 @@ export const SELECT_CANCELLED: i32 = -3;
 export class SelectCase {
   /** Position of the case in its select: what `wait()`/`poll()` return when it fires. */
   index: i32 = 0;
+  /**
+   * False takes the case out of the select's next waits and polls (Go's nil-channel case);
+   * true (the default) puts it back.
+   */
+  enabled: bool = true;
   /** @internal tries to complete now. */
   poll(me: usize): bool {
     return unreachable();
@@ -162,10 +173,12 @@ export class Select extends SelectState {
   }
 
   /**
-   * Completes one case, blocking until one can; returns its index. With `timeoutMs` >= 0,
-   * returns SELECT_TIMED_OUT if no case could complete within it (0 is `poll()`, but
-   * answers SELECT_TIMED_OUT); negative (the default) waits forever. The fiber's deadline
-   * (time.ts) applies too.
+   * Completes one enabled case, blocking until one can; returns its index. With
+   * `timeoutMs` >= 0, returns SELECT_TIMED_OUT if no case could complete within it (0 is
+   * `poll()`, but answers SELECT_TIMED_OUT); negative (the default) waits forever. The
+   * fiber's deadline (time.ts) applies too. With no enabled case it waits for the timeout
+   * (Go's select with only a timer case); without a timeout, a deadline or a cancellation
+   * it would block forever, and fails the fiber as a misuse.
    */
   wait(timeoutMs: f64 = -1): i32 {
     if (timeoutMs < 0) return this.run(true);
@@ -179,7 +192,7 @@ export class Select extends SelectState {
     return i;
   }
 
-  /** Completes one ready case and returns its index, or SELECT_DEFAULT if none is ready. */
+  /** Completes one ready enabled case and returns its index, or SELECT_DEFAULT if none is ready. */
   poll(): i32 {
     return this.run(false);
   }
@@ -194,7 +207,6 @@ export class Select extends SelectState {
   private run(blocking: bool): i32 {
     let cases = this._cases;
     let n = cases.length;
-    if (n == 0 && blocking) misuseOf("select with no cases would block forever");
     let me = currentAddress();
     // a fresh random order each time: every ready case is equally likely to win
     let order = this._order;
@@ -204,8 +216,11 @@ export class Select extends SelectState {
       unchecked((order[i] = unchecked(order[j])));
       unchecked((order[j] = t));
     }
+    let enabled = 0;
     for (let i = 0; i < n; i++) {
       let c = unchecked(cases[unchecked(order[i])]);
+      if (!c.enabled) continue;
+      enabled++;
       if (c.poll(me)) {
         this.fired = c.index;
         return c.index;
@@ -215,6 +230,10 @@ export class Select extends SelectState {
       this.fired = SELECT_DEFAULT;
       return SELECT_DEFAULT;
     }
+    // nothing to wait for but time or a cancellation
+    if (enabled == 0 && (me == 0 || (Rec.flags(me) & (CANCELLED | HAS_DEADLINE)) == 0)) {
+      misuseOf(n == 0 ? "select with no cases would block forever" : "select with every case disabled would block forever");
+    }
     this.fired = -1;
     // the slot may still hold the fiber's spawn argument: a close leaves it untouched
     if (me != 0) Rec.setSlot(me, 0, false);
@@ -222,6 +241,7 @@ export class Select extends SelectState {
     let nodes = this._nodes;
     for (let i = 0; i < n; i++) {
       let c = unchecked(cases[i]);
+      if (!c.enabled) continue;
       let node = unchecked(nodes[i]);
       node._select = self;
       node.index = i;

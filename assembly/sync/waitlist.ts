@@ -172,7 +172,7 @@ export function describeSelect(select: usize): string {
     let list = load<usize>(changetype<usize>(unchecked(nodes[i])), offsetof<WaitNode>("_list"));
     if (list != 0) parts.push(changetype<WaitList>(list).describe());
   }
-  return "select: " + parts.join(", ");
+  return parts.length > 0 ? "select: " + parts.join(", ") : "select: no enabled case";
 }
 
 /** A FIFO of blocked fibers. */

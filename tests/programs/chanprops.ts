@@ -229,7 +229,7 @@ export function main(): void {
     let code = 0;
     let id = 0;
     if (failure !== null) {
-      const message = failure.message;
+      const message = failure.reason;
       if (message.startsWith(SEND_CLOSED)) {
         code = 1;
         id = I32.parseInt(message.substring(SEND_CLOSED.length));

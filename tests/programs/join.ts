@@ -31,7 +31,7 @@ let target: Fiber | null = null;
 function joiner(n: i32): void {
   console.log("joiner " + n.toString() + " waits");
   const failure = target!.join();
-  console.log("joiner " + n.toString() + " woke, failure=" + (failure === null ? "none" : failure.message));
+  console.log("joiner " + n.toString() + " woke, failure=" + (failure === null ? "none" : failure.reason));
 }
 
 function selfJoin(): void {
@@ -61,8 +61,10 @@ export function main(): void {
   // failed
   const c = spawn(crash, "crash");
   const r3 = c.join();
-  console.log("joined crash: " + stateText(c) + ", message=" + r3!.message + ", line>0=" + (r3!.line > 0 ? "yes" : "no"));
+  console.log("joined crash: " + stateText(c) + ", message=" + r3!.reason + ", line>0=" + (r3!.line > 0 ? "yes" : "no"));
   console.log("failure text: " + r3!.toString().split(" at ")[0]);
+  // the message alone says who failed, what and where
+  console.log("message alone: " + (r3!.message == r3!.toString() ? "same as toString" : "differs") + ", " + r3!.message.split(" at join.ts:")[0]);
 
   // join order: three joiners of one fiber wake in the order they joined
   target = spawn(slow, "target");
@@ -78,6 +80,6 @@ export function main(): void {
   // joining oneself fails that fiber with a clear message
   const sj = spawn(selfJoin, "selfish");
   const r4 = sj.join();
-  console.log("self-join: " + stateText(sj) + ": " + r4!.message);
+  console.log("self-join: " + stateText(sj) + ": " + r4!.reason);
   console.log("main done");
 }

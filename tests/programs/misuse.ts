@@ -47,6 +47,6 @@ export function main(): void {
   cases.push(sender);
   for (let i = 0; i < cases.length; i++) {
     const failure = cases[i].join();
-    console.log(cases[i].name! + ": " + (failure === null ? "ok" : failure.message));
+    console.log(cases[i].name! + ": " + (failure === null ? "ok" : failure.reason));
   }
 }

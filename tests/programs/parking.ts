@@ -37,13 +37,13 @@ export function main(): void {
   sleeper!.join();
 
   const bad = spawn(wakeRunning, "selfwaker").join();
-  console.log(bad!.message);
+  console.log(bad!.reason);
 
   joinTarget = spawn(longJob, "long");
   const j = spawn(joiner, "joiner");
   yieldNow();
   const bad2 = spawnWith(wakeJoiner, j, "meddler").join();
-  console.log(bad2!.message);
+  console.log(bad2!.reason);
   j.join();
   console.log("joiner done: " + (j.failure === null ? "ok" : "failed"));
 }

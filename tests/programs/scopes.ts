@@ -60,7 +60,7 @@ export function main(): void {
   s2.spawn(failsSoon, "failing");
   s2.spawn(inRecv, "sibling");
   const f2 = s2.wait();
-  console.log("2: " + (f2 === null ? "none" : f2.message) + ", cancelled " + (s2.cancelled ? "yes" : "no"));
+  console.log("2: " + (f2 === null ? "none" : f2.reason) + ", cancelled " + (s2.cancelled ? "yes" : "no"));
 
   // 3. cancel() reaches a member blocked in each blocking operation
   full.send(1); // full: a send blocks
@@ -82,7 +82,7 @@ export function main(): void {
   console.log("3: cancelling");
   s3.cancel();
   const f3 = s3.wait();
-  console.log("3: done, failure " + (f3 === null ? "none" : f3.message) + ", alive " + s3.alive.toString());
+  console.log("3: done, failure " + (f3 === null ? "none" : f3.reason) + ", alive " + s3.alive.toString());
   held.unlock();
   console.log("lock still free: " + (held.locked ? "no" : "yes") + ", full len " + full.len.toString());
 }

@@ -64,7 +64,7 @@ function onceCaller(): void {
 
 function report(f: Fiber): void {
   const failure = f.join();
-  console.log(f.name! + ": " + (failure === null ? "ok" : failure.message));
+  console.log(f.name! + ": " + (failure === null ? "ok" : failure.reason));
 }
 
 export function main(): void {
