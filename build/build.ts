@@ -9,6 +9,8 @@
 //      host can then spawn as fibers (`program.spawn`);
 //   3. Binaryen's asyncify pass instruments every function that can reach a suspend
 //      primitive. No import can suspend (fibers park inside wasm), so imports are ignored;
+//      an indirect call counts only if a table entry of its signature can suspend
+//      (instrument.ts decides, asyncify is told, and the result is checked);
 //   4. our verify step checks that only the primitives start an unwind and that every
 //      caller of a primitive was instrumented (passes.ts `analyze`); asyncify's control
 //      functions lose their redundant bound checks (`simplifyAsyncifyControl`);
@@ -36,8 +38,10 @@ import {
   removeAsyncifyExports,
   simplifyAsyncifyControl,
   inlinePrimitives,
+  nameMatcher,
   type ModuleReport,
 } from "./passes.js";
+import { planInstrumentation, checkPlan, asyncifyListEntry } from "./instrument.js";
 
 /**
  * Where a program runs. `js`: the JavaScript host (host/runtime.ts) drives the module
@@ -89,6 +93,12 @@ export interface BuildResult {
   binary: Uint8Array<ArrayBuffer>;
   /** Functions the asyncify pass instrumented, sorted. */
   instrumented: string[];
+  /**
+   * Why each instrumented function was: what it calls that can suspend (`calls
+   * ~lib/weft/scheduler/yieldNow`, or a function reference whose type a suspending table
+   * entry has). `weft build --verbose` prints it.
+   */
+  why: Record<string, string>;
   /** Functions of the program that were left uninstrumented, sorted. */
   uninstrumented: string[];
   /** Upper bound of the bytes one frame of any instrumented function saves. */
@@ -206,11 +216,17 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     if (wasi) linkInit(module, INIT_EXPORT);
     const stateIntrinsic = hideStateIntrinsic(module);
 
+    const isPrimitive = nameMatcher(SUSPEND_PRIMITIVES);
+    const plan = planInstrumentation(module, isPrimitive, TRAMPOLINES, options.ignoreIndirect === true);
     binaryen.clearPassArguments();
     binaryen.setOptimizeLevel(options.optimize === false ? 0 : 3);
     binaryen.setShrinkLevel(0);
     binaryen.setPassArgument("asyncify-ignore-imports", "1");
-    if (options.ignoreIndirect) binaryen.setPassArgument("asyncify-ignore-indirect", "1");
+    binaryen.setPassArgument("asyncify-ignore-indirect", "1");
+    if (plan.indirectCallers.length) {
+      binaryen.setPassArgument("asyncify-addlist", plan.indirectCallers.map(asyncifyListEntry).join("\n"));
+      binaryen.setPassArgument("asyncify-propagate-addlist", "1");
+    }
     module.runPasses(["asyncify"]);
     binaryen.clearPassArguments();
     bindStateIntrinsic(module, stateIntrinsic);
@@ -219,6 +235,8 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     }
 
     const report: ModuleReport = analyze(module, SUSPEND_PRIMITIVES, TRAMPOLINES, MUST_STAY_PLAIN);
+    const disagreements = checkPlan(plan, report.instrumented, isPrimitive);
+    if (disagreements.length) throw new BuildError(`internal: asyncify and weft disagree on what can suspend:\n  ${disagreements.join("\n  ")}`);
     removeAsyncifyExports(module);
     simplifyAsyncifyControl(module);
     if (options.optimize !== false) {
@@ -236,7 +254,8 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     const binary = new Uint8Array(module.emitBinary());
     binaryen.setDebugInfo(false);
     log(`built ${path.relative(process.cwd(), entry)}: ${binary.length} bytes, ${report.instrumented.length} functions instrumented`);
-    return { binary, ...report, guardSize: DEFAULT_GUARD_SIZE, size: binary.length };
+    const why = Object.fromEntries(report.instrumented.map((name) => [name, plan.suspending.get(name)!]));
+    return { binary, ...report, why, guardSize: DEFAULT_GUARD_SIZE, size: binary.length };
   } finally {
     module.dispose();
   }

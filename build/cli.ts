@@ -61,8 +61,8 @@ program
       await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
       await writeFile(opts.out, result.binary);
       if (opts.verbose) {
-        console.log(`instrumented (${result.instrumented.length}):`);
-        for (const name of result.instrumented) console.log(`  ${name}`);
+        console.log(`instrumented (${result.instrumented.length}), each with why it can suspend:`);
+        for (const name of result.instrumented) console.log(`  ${name}: ${result.why[name]}`);
         console.log(`left uninstrumented in the program (${result.uninstrumented.length}):`);
         for (const name of result.uninstrumented) console.log(`  ${name}`);
         console.log(`largest asyncify frame: ${result.largestFrame} bytes (each level of recursion above a yield costs up to this much scratch)`);

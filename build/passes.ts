@@ -354,7 +354,7 @@ function shortName(name: string): string {
  * A test for function names against `patterns`, in which `*` matches any text: a generic
  * primitive appears once per instantiation (`chanSend<i32>`, `chanSend<~lib/string/String>`).
  */
-function nameMatcher(patterns: string[]): (name: string) => boolean {
+export function nameMatcher(patterns: string[]): (name: string) => boolean {
   const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   const res = patterns.map((p) => new RegExp(`^${p.split("*").map(escape).join(".*")}$`));
   return (name) => res.some((re) => re.test(name));
