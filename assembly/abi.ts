@@ -26,13 +26,17 @@ export function __weft_start(): void {
 }
 
 /**
- * Runs the scheduler for at most `budget` switches: 0 = main ended (reported once),
- * 1 = idle (every fiber blocked, nothing pending: a deadlock if main runs), 2 = budget
- * spent (call again), 3 = waiting (for `__weft_next_deadline`, or a host call).
+ * Runs the scheduler for at most `budget` switches and until the host clock reaches
+ * `until` (the slice's end): 0 = main ended (reported once), 1 = idle (every fiber
+ * blocked, nothing pending: a deadlock if main runs), 2 = budget or slice spent (call
+ * again), 3 = waiting (for `__weft_next_deadline`, or a host call).
  */
-export function __weft_run(budget: u32): i32 {
-  return run(budget);
+export function __weft_run(budget: u32, until: f64): i32 {
+  return run(budget, until);
 }
+
+/** Kept until the build has inserted the safepoints that call it (build/preempt.ts). */
+export { safepoint as __weft_safepoint } from "./scheduler";
 
 /** After a trap: resets the shadow stack. Call before any other export. */
 export function __weft_reset(): void {

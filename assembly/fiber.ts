@@ -102,6 +102,11 @@ export const CANCELLED: u8 = 2;
 export const HAS_DEADLINE: u8 = 4;
 /** `Fiber._flags`: spawned by the host (`runtime.spawn`); its end is reported to the host. */
 export const HOST_SPAWNED: u8 = 8;
+/**
+ * `Fiber._flags`: preempted at a safepoint and not yet resumed; `_slot` holds the site
+ * (build/preempt.ts), for dumps. Set and cleared by `safepoint` (scheduler.ts).
+ */
+export const PREEMPTED: u8 = 16;
 
 /** How a blocking operation ended, for the fiber that called it (`outcome()`). */
 export enum Outcome {
@@ -264,7 +269,7 @@ export class Fiber {
   _kind: u8;
   /** @internal outcome of the last blocking operation (Outcome). */
   _outcome: u8;
-  /** @internal SLOT_IS_REF, CANCELLED, HAS_DEADLINE, HOST_SPAWNED. */
+  /** @internal SLOT_IS_REF, CANCELLED, HAS_DEADLINE, HOST_SPAWNED, PREEMPTED. */
   _flags: u8;
   /** @internal optional name. */
   _name: string | null;

@@ -31,6 +31,17 @@
 //   - the run queue is FIFO: `yieldNow` puts the caller at the tail, so N fibers that yield
 //     in a loop run in strict round robin.
 //
+// Time slices and preemption. The host gives each `run` a slice end on its clock; the
+// scheduler hands control back once the slice is over, so that timers, I/O and signals get
+// their turn however the fibers behave. The clock is read only every so much work: a work
+// counter (`workLeft`) loses SWITCH_WORK on every switch and 1 at every safepoint, the
+// check the build puts at the top of each loop of the program's own code (build/preempt.ts).
+// When it runs out, the clock is read, pending sleeps are armed, due timers fire, and the
+// counter is refilled with a quantum adapted so that reads come about CHECK_MS apart. At a
+// safepoint, a slice that is over (or a timer that is due) preempts the running fiber: it
+// goes to the back of the run queue and unwinds like a yield, and the trampoline goes on
+// from there. A fiber that never yields therefore no longer stalls the program.
+//
 // Rejected designs:
 //   - Trampolining through JavaScript (Emscripten's fibers): every switch pays a wasm→JS→
 //     wasm round trip, about 400 ns on this machine class; ours stays in wasm.
@@ -44,7 +55,7 @@
 //   - Managed (GC-tracked) links for the run queue: a write barrier on every switch. The
 //     live list keeps fibers alive instead, and only it is visited by the GC.
 
-import { Fiber, FiberState, EntryKind, Failure, FailureKind, Outcome, SLOT_IS_REF, CANCELLED, HAS_DEADLINE, HOST_SPAWNED, stateName, Rec } from "./fiber";
+import { Fiber, FiberState, EntryKind, Failure, FailureKind, Outcome, SLOT_IS_REF, CANCELLED, HAS_DEADLINE, HOST_SPAWNED, PREEMPTED, stateName, Rec } from "./fiber";
 import { TimerHeap, TICKER_TAG } from "./timer";
 import { tickerFired } from "./ticker";
 import { hostNow } from "./platform";
@@ -89,6 +100,33 @@ let failedCount: u32 = 0;
 let savedBytes: usize = 0;
 /** Times a fiber blocked (`park`); every block ends in one wake, so wakes = this - blocked now. */
 let blockCount: u64 = 0;
+/** Times a fiber was preempted at a safepoint. */
+let preemptCount: u64 = 0;
+
+// ─── time slices (see the essay above) ─────────────────────────────────────────────────
+
+/**
+ * Work left before the next clock read. Written by the trampoline (SWITCH_WORK per
+ * switch), by every safepoint (1 per loop iteration, code the build inserts: its name is
+ * build/preempt.ts's WORK_LEFT_GLOBAL) and refilled by `readClock`.
+ */
+export let workLeft: i32 = 0;
+/** Host-clock time at which the current `run` slice ends (its argument). */
+let sliceEnd: f64 = Infinity;
+/** Units of work a switch counts for. */
+// @ts-ignore: decorator
+@inline const SWITCH_WORK: i32 = 64;
+/** Aim: a clock read about every CHECK_MS of work. */
+// @ts-ignore: decorator
+@inline const CHECK_MS: f64 = 0.1;
+// @ts-ignore: decorator
+@inline const QUANTUM_MIN: i32 = 256;
+// @ts-ignore: decorator
+@inline const QUANTUM_MAX: i32 = 1 << 24;
+/** Work between clock reads, adapted by `readClock`. */
+let quantum: i32 = QUANTUM_MIN;
+/** Host-clock time of the last clock read. */
+let lastRead: f64 = 0;
 
 /** Why `run` returned to the host. */
 export const enum RunStatus {
@@ -306,6 +344,58 @@ export function park(): void {
   let f = current;
   if (f == 0) outsideFiber("park()");
   suspend(f);
+}
+
+/**
+ * A safepoint's slow path (build/preempt.ts inserts the calls; `site` names the function
+ * for dumps): the work counter ran out. Reads the clock; if the slice is over or a timer
+ * is due, the running fiber is preempted: it goes to the tail of the run queue and unwinds
+ * like `yieldNow`. Allocates no managed object (it runs where AssemblyScript expected no
+ * call), and does nothing outside a fiber (top-level code).
+ */
+export function safepoint(site: i32): void {
+  let f = current;
+  if (resumed()) {
+    store<u8>(f, Rec.flags(f) & ~PREEMPTED, offsetof<Fiber>("_flags"));
+    return;
+  }
+  let now = readClock();
+  if (f == 0) return;
+  flushSleeps(now);
+  if (now < sliceEnd && !(TimerHeap.size() != 0 && TimerHeap.nextDeadline() <= now)) return;
+  store<u8>(f, Rec.flags(f) | PREEMPTED, offsetof<Fiber>("_flags"));
+  Rec.setSlot(f, <u64>site, false);
+  ++preemptCount;
+  workLeft = 0; // the trampoline reads the clock at once: it fires the timers, ends the slice
+  enqueue(f);
+  beginUnwind();
+}
+
+/**
+ * Reads the host clock and refills the work counter, scaling the quantum so that the next
+ * read comes about CHECK_MS of work later.
+ */
+function readClock(): f64 {
+  let now = hostNow();
+  let elapsed = now - lastRead;
+  lastRead = now;
+  let q = quantum;
+  if (elapsed > CHECK_MS * 2) q = max(q >> 1, QUANTUM_MIN);
+  else if (elapsed < CHECK_MS / 2) q = min(q << 1, QUANTUM_MAX);
+  quantum = q;
+  workLeft = q;
+  return now;
+}
+
+/**
+ * The trampoline's clock check, when the work counter ran out: arms the pending sleeps,
+ * fires due timers; true when the slice is over.
+ */
+function sliceOver(): bool {
+  let now = readClock();
+  flushSleeps(now);
+  if (TimerHeap.size() != 0) fireTimers(now);
+  return now >= sliceEnd;
 }
 
 /**
@@ -561,7 +651,7 @@ function detachWaiting(fiber: Fiber): void {
   if (list != 0) {
     // a sleeper may still be pending, chained through the run-queue link its waker is
     // about to use (`sleepForHost`): arm the pending ones first
-    if (list == SLEEPING) flushSleeps();
+    if (list == SLEEPING) flushSleeps(hostNow());
     else leaveWaitList(f, list);
     fiber._waitList = 0;
   }
@@ -716,27 +806,31 @@ function barrierSlice(f: usize, p: usize, bytes: usize): void {
  * write barrier, failures, timers) are calls, so that the loop keeps its values in
  * registers.
  */
-export function run(budget: u32): RunStatus {
+export function run(budget: u32, until: f64): RunStatus {
   let base = __stack_pointer;
   fiberBase = base;
-  if (TimerHeap.size() != 0) fireTimers(hostNow());
+  sliceEnd = until;
+  let now = hostNow();
+  lastRead = now; // time spent outside the scheduler is not work
+  if (TimerHeap.size() != 0) fireTimers(now);
   while (true) {
     if (mainEndPending) {
       // reported once: fibers spawned by the host afterwards still run (interop.ts)
       mainEndPending = false;
-      flushSleeps();
+      flushSleeps(hostNow());
       return RunStatus.MainEnded;
     }
-    if (budget-- == 0) {
-      flushSleeps();
+    if (budget-- == 0 || ((workLeft -= SWITCH_WORK) < 0 && sliceOver())) {
+      flushSleeps(hostNow());
       return RunStatus.Budget;
     }
     let f = dequeue();
     if (f == 0) {
       // out of ready fibers: the clock decides whether timers wake some
-      flushSleeps();
+      now = hostNow();
+      flushSleeps(now);
       if (TimerHeap.size() == 0) return hostCallsPending() != 0 ? RunStatus.Waiting : RunStatus.Idle;
-      fireTimers(hostNow());
+      fireTimers(now);
       f = dequeue();
       if (f == 0) return RunStatus.Waiting;
     }
@@ -872,13 +966,12 @@ export function nextDeadline(): f64 {
 let pendingSleepHead: usize = 0;
 let pendingSleepTail: usize = 0;
 
-/** Arms the pending sleeps at the clock's time now + each one's `ms`, in the order they slept. */
-function flushSleeps(): void {
+/** Arms the pending sleeps at `now` (the host clock) + each one's `ms`, in the order they slept. */
+function flushSleeps(now: f64): void {
   let p = pendingSleepHead;
   if (p == 0) return;
   pendingSleepHead = 0;
   pendingSleepTail = 0;
-  let now = hostNow();
   while (p != 0) {
     let next = Rec.next(p);
     Rec.setNext(p, 0);
@@ -1100,6 +1193,7 @@ export function dumpFibers(limit: u32, minAge: f64 = -1): string {
     let line = fiber.toString() + " " + stateName(<FiberState>fiber._state);
     if (fiber._joining != 0) line += " (join " + changetype<Fiber>(fiber._joining).toString() + ")";
     else if (fiber._waitList != 0) line += " (" + describeWait(fiber._waitList) + ")";
+    if (fiber._flags & PREEMPTED) line += " (preempted in function #" + (<u32>fiber._slot).toString() + ")";
     if (fiber._flags & CANCELLED) line += " cancelled";
     if (fiber._timer != 0 && fiber._waitList != SLEEPING) line += " with deadline";
     let scope = fiber._scope;
@@ -1152,7 +1246,7 @@ export class SchedulerStats {
 
 /** The scheduler's counters now. */
 export function schedulerStats(): SchedulerStats {
-  flushSleeps();
+  flushSleeps(hostNow());
   return new SchedulerStats(spawnedCount, aliveCount, blockedFibers(), switchCount, peakAlive, failedCount, TimerHeap.size(), <u32>hostCallsPending());
 }
 

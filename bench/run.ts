@@ -27,6 +27,8 @@
 //   sleepers  sleepers_100k_ms, sleepers_100k_rss_mb (in a child process: peak RSS)
 //   http    http_rps, node_http_rps, http_cpu_us, node_http_cpu_us (bench/net.ts; needs wrk)
 //   echo    echo_10k_conns_ok (bench/net.ts)
+//   latency sleep_late_ms_p99_busy, sleep_late_ms_p99_spin (bench/responsive.ts)
+//   overhead  compute_slowdown, preempt_slowdown, module_size_ratio (bench/responsive.ts)
 // plus machine, node, date and targets (the targets of the selected figures, each with
 // whether it was met).
 
@@ -43,6 +45,7 @@ import { runInChromium } from "./browser.js";
 import { hasChromium, CHROMIUM_MISSING } from "./chromium.js";
 import { WeftProgram, type RunResult } from "../host/runtime.js";
 import { benchHttp, benchEcho, WRK_CONNECTIONS, WRK_SECONDS, ECHO_CONNECTIONS } from "./net.js";
+import { benchLatency, benchOverhead } from "./responsive.js";
 
 // ─── parameters ─────────────────────────────────────────────────────────────────────────
 
@@ -66,7 +69,7 @@ const MUTEX_ROUNDS = 10_000;
 const SLEEPERS = 100_000;
 const SLEEP_MS = 100;
 
-const GROUPS = ["switch", "browser", "spawn", "parked", "threadring", "sieve", "chan", "mutex", "sleepers", "http", "echo"] as const;
+const GROUPS = ["switch", "browser", "spawn", "parked", "threadring", "sieve", "chan", "mutex", "sleepers", "http", "echo", "latency", "overhead"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** The figures, in table order, with the group that produces them. */
@@ -92,6 +95,11 @@ const FIGURES = [
   { key: "http_cpu_us", group: "http", what: "µs of server CPU per request, fiber HTTP server, same run" },
   { key: "node_http_cpu_us", group: "http", what: "µs of server CPU per request, Node's http module, same run" },
   { key: "echo_10k_conns_ok", group: "echo", what: `${ECHO_CONNECTIONS.toLocaleString("en")} TCP connections held by one instance, each echoed` },
+  { key: "sleep_late_ms_p99_busy", group: "latency", what: "ms, p99 lateness of 10 ms sleeps while 4 fibers compute and yield every ~50 µs" },
+  { key: "sleep_late_ms_p99_spin", group: "latency", what: "ms, the same while one fiber never yields (preemption)" },
+  { key: "compute_slowdown", group: "overhead", what: "never-suspending kernel (closures, virtual calls): weft build time / plain asc -O3 time" },
+  { key: "preempt_slowdown", group: "overhead", what: "the same kernel: preemption on / off" },
+  { key: "module_size_ratio", group: "overhead", what: "examples/http: module size / the same without the asyncify pass" },
 ] as const satisfies readonly { key: string; group: Group; what: string }[];
 type FigureKey = (typeof FIGURES)[number]["key"];
 type Value = number | boolean;
@@ -110,6 +118,11 @@ const TARGETS: Partial<Record<FigureKey, { op: "<=" | ">=" | "=="; value: Value 
   sleepers_100k_rss_mb: { op: "<=", value: 96 },
   // http_rps: at least node_http_rps of the same run (set once that is measured)
   echo_10k_conns_ok: { op: "==", value: true },
+  sleep_late_ms_p99_busy: { op: "<=", value: 2 },
+  sleep_late_ms_p99_spin: { op: "<=", value: 12 },
+  compute_slowdown: { op: "<=", value: 1.05 },
+  preempt_slowdown: { op: "<=", value: 1.05 },
+  module_size_ratio: { op: "<=", value: 1.1 },
 };
 
 // ─── paths ──────────────────────────────────────────────────────────────────────────────
@@ -622,6 +635,17 @@ async function main(): Promise<void> {
   if (only.has("echo")) {
     progress(`echo: ${ECHO_CONNECTIONS.toLocaleString("en")} concurrent connections to the echo example`);
     values.echo_10k_conns_ok = await benchEcho(ROOT, progress, check);
+  }
+  if (only.has("latency")) {
+    const late = await benchLatency(ROOT, progress, check);
+    values.sleep_late_ms_p99_busy = round(late.busy);
+    values.sleep_late_ms_p99_spin = round(late.spin);
+  }
+  if (only.has("overhead")) {
+    const overhead = await benchOverhead(ROOT, progress, check);
+    values.compute_slowdown = round(overhead.computeSlowdown, 3);
+    values.preempt_slowdown = round(overhead.preemptSlowdown, 3);
+    values.module_size_ratio = round(overhead.moduleSizeRatio, 3);
   }
   if (only.has("parked")) {
     const parked = await benchParkedMemory();

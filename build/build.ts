@@ -42,6 +42,7 @@ import {
   type ModuleReport,
 } from "./passes.js";
 import { planInstrumentation, checkPlan, asyncifyListEntry } from "./instrument.js";
+import { insertSafepoints, SAFEPOINT } from "./preempt.js";
 
 /**
  * Where a program runs. `js`: the JavaScript host (host/runtime.ts) drives the module
@@ -70,6 +71,18 @@ export interface BuildOptions {
   optimize?: boolean;
   /** Assume indirect calls never suspend (smaller, faster; wrong if a callback yields). */
   ignoreIndirect?: boolean;
+  /**
+   * Preemption (default true): a safepoint at the top of every loop of the program's own
+   * code lets the scheduler preempt a fiber that computes past its slice (build/preempt.ts).
+   * False (`--no-preempt`) makes scheduling purely cooperative again: a fiber that never
+   * yields then stalls the others.
+   */
+  preempt?: boolean;
+  /**
+   * False skips the asyncify pass (and the safepoints): the module cannot switch fibers
+   * and is only good for measuring what instrumentation costs (bench/responsive.ts).
+   */
+  asyncify?: boolean;
   /**
    * Favor module size over switch speed: the suspend primitives (channel send and receive,
    * park, yield) stay out of line instead of being inlined at every call site (passes.ts
@@ -153,6 +166,7 @@ const WASI_ALIASES = [
 /** The suspend primitives: the only functions allowed to start an unwind. */
 export const SUSPEND_PRIMITIVES = [
   "~lib/weft/scheduler/yieldNow",
+  SAFEPOINT,
   "~lib/weft/scheduler/park",
   "~lib/weft/sync/channel/chanSend<*>",
   "~lib/weft/sync/channel/chanRecv<*>",
@@ -215,6 +229,9 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     if (spawnable.length) log(`spawnable from the host: ${spawnable.join(", ")}`);
     if (wasi) linkInit(module, INIT_EXPORT);
     const stateIntrinsic = hideStateIntrinsic(module);
+    const asyncify = options.asyncify !== false;
+    const preempted = insertSafepoints(module, asyncify && options.preempt !== false);
+    if (preempted.length) log(`safepoints in ${preempted.length} function(s) with loops`);
 
     const isPrimitive = nameMatcher(SUSPEND_PRIMITIVES);
     const plan = planInstrumentation(module, isPrimitive, TRAMPOLINES, options.ignoreIndirect === true);
@@ -227,25 +244,29 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
       binaryen.setPassArgument("asyncify-addlist", plan.indirectCallers.map(asyncifyListEntry).join("\n"));
       binaryen.setPassArgument("asyncify-propagate-addlist", "1");
     }
-    module.runPasses(["asyncify"]);
+    if (asyncify) module.runPasses(["asyncify"]);
     binaryen.clearPassArguments();
-    bindStateIntrinsic(module, stateIntrinsic);
     if (wasi && bindExceptions(module, options.exceptions ?? "legacy")) {
       module.setFeatures(FEATURES | binaryen.Features.ExceptionHandling);
     }
 
-    const report: ModuleReport = analyze(module, SUSPEND_PRIMITIVES, TRAMPOLINES, MUST_STAY_PLAIN);
-    const disagreements = checkPlan(plan, report.instrumented, isPrimitive);
-    if (disagreements.length) throw new BuildError(`internal: asyncify and weft disagree on what can suspend:\n  ${disagreements.join("\n  ")}`);
-    removeAsyncifyExports(module);
-    simplifyAsyncifyControl(module);
+    let report: ModuleReport = { instrumented: [], uninstrumented: [], largestFrame: 0 };
+    if (asyncify) {
+      bindStateIntrinsic(module, stateIntrinsic);
+      report = analyze(module, SUSPEND_PRIMITIVES, TRAMPOLINES, MUST_STAY_PLAIN);
+      const disagreements = checkPlan(plan, report.instrumented, isPrimitive);
+      if (disagreements.length) throw new BuildError(`internal: asyncify and weft disagree on what can suspend:\n  ${disagreements.join("\n  ")}`);
+      removeAsyncifyExports(module);
+      simplifyAsyncifyControl(module);
+    }
     if (options.optimize !== false) {
       binaryen.setOptimizeLevel(3);
       binaryen.setShrinkLevel(0);
       module.optimize();
       module.optimize();
-      if (!options.shrink) {
-        inlinePrimitives(module, SUSPEND_PRIMITIVES);
+      if (!options.shrink && asyncify) {
+        // the safepoint's slow path stays a call: it is off every loop's fast path
+        inlinePrimitives(module, SUSPEND_PRIMITIVES.filter((name) => name !== SAFEPOINT));
         module.optimize();
       }
     }

@@ -31,6 +31,7 @@ program
   .option("--no-optimize", "skip optimization (faster builds, slower programs)")
   .option("--ignore-indirect", "assume indirect calls never suspend (smaller and faster; wrong if a callback yields)")
   .option("--shrink", "favor module size: keep the switch primitives out of line (up to 14% smaller, slower switches)")
+  .option("--no-preempt", "no safepoints in loops: purely cooperative scheduling (a fiber that never yields stalls the others)")
   .option("--rtrace", "include allocation tracing hooks (for leak checks)")
   .option("--use <NAME=value...>", "define integer constants for the program (asc --use)")
   .addOption(new Option("--target <target>", "where the program runs: js (the JavaScript host) or wasi (a WASI command)").choices(["js", "wasi"]).default("js"))
@@ -52,6 +53,7 @@ program
         optimize: opts.optimize,
         ignoreIndirect: opts.ignoreIndirect,
         shrink: opts.shrink,
+        preempt: opts.preempt,
         rtrace: opts.rtrace,
         use: opts.use,
         target: opts.target,

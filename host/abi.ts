@@ -41,7 +41,7 @@ export interface WeftExports {
   __unpin(ptr: number): void;
   __collect?(): void;
   __weft_start(): void;
-  __weft_run(budget: number): number;
+  __weft_run(budget: number, until: number): number;
   __weft_reset(): void;
   __weft_fail(kind: number, message: number, file: number, line: number, column: number): number;
   __weft_main_failure(): number;
@@ -59,6 +59,12 @@ export interface WeftExports {
   __weft_settled_result(id: number): number;
   __weft_settled_failure(id: number): number;
 }
+
+/**
+ * The custom section that names the function of each safepoint site, one name per line
+ * (build/preempt.ts writes it; dumps of preempted fibers read it).
+ */
+export const SAFEPOINT_SECTION = "weft.safepoints";
 
 /** `__weft_run` results (assembly/scheduler.ts RunStatus). */
 export const RunStatus = { MainEnded: 0, Idle: 1, Budget: 2, Waiting: 3 } as const;

@@ -15,6 +15,7 @@ import {
   REQUIRED_EXPORTS,
   RunStatus,
   RUN_BUDGET,
+  SAFEPOINT_SECTION,
   FailureKind,
   readStats,
   readString,
@@ -213,8 +214,13 @@ export class WeftProgram {
   private readonly leaksReported = new Set<string>();
   private lastLeakCheck = 0;
 
-  private constructor(instance: WebAssembly.Instance, rtrace: Rtrace | null, ports: Ports, options: RuntimeOptions) {
+  /** The function of each safepoint site (build/preempt.ts), for dumps of preempted fibers. */
+  private readonly safepointNames: string[];
+
+  private constructor(module: WebAssembly.Module, instance: WebAssembly.Instance, rtrace: Rtrace | null, ports: Ports, options: RuntimeOptions) {
     this.exports = instance.exports as unknown as WeftExports;
+    const [sites] = WebAssembly.Module.customSections(module, SAFEPOINT_SECTION);
+    this.safepointNames = sites ? new TextDecoder().decode(sites).split("\n") : [];
     this.rtrace = rtrace;
     this.ports = ports;
     this.name = options.name ?? "the program";
@@ -277,7 +283,7 @@ export class WeftProgram {
     }
     const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
     if (rtrace) rtrace.attach((instance.exports as unknown as WeftExports).memory);
-    program = new WeftProgram(instance, rtrace, ports, options);
+    program = new WeftProgram(module, instance, rtrace, ports, options);
     return program;
   }
 
@@ -290,7 +296,7 @@ export class WeftProgram {
   run(): RunResult {
     this.begin();
     for (;;) {
-      const status = this.step();
+      const status = this.step(performance.now() + this.sliceMs);
       if (status === RunStatus.Budget) continue;
       if (status !== RunStatus.Waiting) break;
       if (this.exports.__weft_pending_calls() > 0) {
@@ -403,15 +409,17 @@ export class WeftProgram {
   }
 
   /**
-   * One scheduler call (RUN_BUDGET switches at most), with failure reports and settled
-   * spawns taken; returns its RunStatus. Decides the program's end: MainEnded once, Idle
-   * (a deadlock while `main` runs) and a fault outside any fiber stop it.
+   * One scheduler call (RUN_BUDGET switches at most, and until the host clock reaches
+   * `until`: the scheduler then returns even while fibers compute, preempting one that
+   * does not yield), with failure reports and settled spawns taken; returns its RunStatus.
+   * Decides the program's end: MainEnded once, Idle (a deadlock while `main` runs) and a
+   * fault outside any fiber stop it.
    */
-  private step(): number {
+  private step(until: number): number {
     if (this.exitCode !== 0) return RunStatus.MainEnded;
     const x = this.exports;
     let status: number = RunStatus.Budget;
-    const ok = this.guard(() => (status = x.__weft_run(RUN_BUDGET)));
+    const ok = this.guard(() => (status = x.__weft_run(RUN_BUDGET, until)));
     this.reportFailures();
     this.settleSpawns();
     this.tick();
@@ -476,7 +484,7 @@ export class WeftProgram {
     if (this.over && this.resolveMain === null) return;
     const until = performance.now() + this.sliceMs;
     for (;;) {
-      const status = this.step();
+      const status = this.step(until);
       if (this.over || (this.mainEnded && this.spawned.size === 0)) {
         this.disarm();
         this.finishMain();
@@ -572,7 +580,12 @@ export class WeftProgram {
 
   private dumpLines(limit: number, minAge: number): string[] {
     const text = readString(this.exports.memory, this.exports.__weft_dump(limit, minAge)) ?? "";
-    return text ? text.split("\n") : [];
+    // the core knows a preemption site by number; the module's custom section names it
+    const named = text.replace(/\(preempted in function #(\d+)\)/g, (all, site: string) => {
+      const name = this.safepointNames[Number(site)];
+      return name !== undefined ? `(preempted in ${name})` : all;
+    });
+    return named ? named.split("\n") : [];
   }
 
   /** Samples the clock and, if asked, reports fibers blocked too long. */

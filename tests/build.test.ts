@@ -12,8 +12,9 @@ import { runFile } from "../host/node/run.js";
 const exec = promisify(execFile);
 
 describe("build", () => {
-  it("instruments what can reach a yield and leaves pure compute alone", async () => {
-    const r = await buildProgram("compute");
+  it("instruments what can reach a yield and leaves pure compute alone (without preemption)", async () => {
+    // with preemption, collatzSteps' loop has a safepoint and can suspend (preempt.test.ts)
+    const r = await buildProgram("compute", { preempt: false });
     expect(r.instrumented).toContain("compute/stepper");
     expect(r.instrumented).not.toContain("compute/collatzSteps");
     expect(r.uninstrumented).toContain("compute/collatzSteps");
@@ -21,7 +22,8 @@ describe("build", () => {
   });
 
   it("instruments an indirect call only if an entry of its signature can suspend", async () => {
-    const r = await buildProgram("closures");
+    // without preemption, so that loops do not make these functions suspend by themselves
+    const r = await buildProgram("closures", { preempt: false });
     // the (i32) => i32 callback yields: its caller is instrumented, and says why
     expect(r.instrumented).toContain("closures/viaCallback");
     expect(r.why["closures/viaCallback"]).toBe("calls a function reference of type (func (param i32) (result i32)), which may be closures/doubleAndYield");
@@ -45,7 +47,7 @@ describe("build", () => {
 
   it("reports the instrumented functions with weft build --verbose", async () => {
     const out = path.join(await mkdtemp(path.join(tmpdir(), "weft-")), "compute.wasm");
-    const { stdout } = await exec(process.execPath, [path.join(root, "bin/weft.js"), "build", "tests/programs/compute.ts", "-o", out, "--verbose"], { cwd: root });
+    const { stdout } = await exec(process.execPath, [path.join(root, "bin/weft.js"), "build", "tests/programs/compute.ts", "-o", out, "--verbose", "--no-preempt"], { cwd: root });
     const lines = stdout.split("\n");
     expect(lines).toContain("  compute/stepper: calls ~lib/weft/scheduler/yieldNow");
     const uninstrumented = lines.indexOf(lines.find((l) => l.startsWith("left uninstrumented"))!);

@@ -59,8 +59,8 @@ describe("SIGQUIT", () => {
     expect(code).toBe(2);
     const lines = stderr.trim().split("\n");
     expect(lines[0]).toMatch(/^SIGQUIT: 3 fibers alive, 1 blocked, \d+ switches, 3 spawned, peak 3$/);
-    expect(lines[1]).toMatch(/^  #1 "main" (ready|running)$/);
+    expect(lines[1]).toMatch(/^  #1 "main" (ready|running)( \(preempted in spinner\/spin\))?$/);
     expect(lines[2]).toMatch(/^  #2 "waiter" blocked \(chan #1 recv\) for \d+ switch(es)? \(~\d+ ms\)$/);
-    expect(lines[3]).toMatch(/^  #3 "spinner" (ready|running)$/);
+    expect(lines[3]).toMatch(/^  #3 "spinner" (ready|running)( \(preempted in spinner\/spin\))?$/);
   });
 });

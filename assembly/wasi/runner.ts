@@ -31,12 +31,16 @@
 
 import { proc_exit } from "bindings/wasi_snapshot_preview1";
 import { run, RunStatus, resetStack, nextDeadline } from "../scheduler";
+import { hostNow } from "../platform";
 import { __weft_start } from "../abi";
 import { guarded, abortMessage, abortFile, abortLine, abortColumn } from "./abort";
 import { recover, reportFailures, reportDeadlock, reportEnd, writeLine, STDERR } from "./report";
 // weft_console, the `console` of WASI programs (--use console=weft_console)
 import "./console";
 import { sleepUntil } from "./sleep";
+
+/** Kept until the build has inserted the safepoints that call it (build/preempt.ts). */
+export { safepoint as __weft_safepoint } from "../scheduler";
 
 /** Switches per scheduler slice (host/abi.ts RUN_BUDGET; scheduler.ts `run` says why). */
 const RUN_BUDGET: u32 = 8192;
@@ -56,8 +60,11 @@ function startEntry(): void {
   __weft_start();
 }
 
+/** Time per scheduler slice (ms), as the JavaScript host's default `sliceMs`. */
+const SLICE_MS: f64 = 10;
+
 function runEntry(): void {
-  status = run(RUN_BUDGET);
+  status = run(RUN_BUDGET, hostNow() + SLICE_MS);
 }
 
 /** Runs the program and returns its exit status. */

@@ -1,0 +1,161 @@
+// preempt.ts: safepoints, so that a fiber that never yields cannot stall the others.
+//
+// Model. Every loop of the program's own code (not the standard library's, not weft's)
+// starts each iteration with a safepoint:
+//
+//   workLeft = workLeft - 1
+//   if (workLeft < 0) safepoint(site)
+//
+// `workLeft` is the scheduler's work counter (assembly/scheduler.ts, "Time slices"): the
+// trampoline also takes from it on every switch. When it runs out, `safepoint` reads the
+// clock; if the slice is over or a timer is due, it preempts the fiber (a suspend
+// primitive: the fiber goes to the back of the run queue and unwinds like a yield),
+// otherwise it refills the counter and returns. On the fast path a loop iteration pays a
+// global decrement and a branch.
+//
+// Invariants:
+//   - safepoints only in the program's own functions: an operation of the runtime (the
+//     allocator, the collector, a channel operation) or of the standard library (a sort, a
+//     map rehash) is never split; what a program may rely on is in docs/API.md, "Preemption";
+//   - the slow path allocates no managed object: it runs where AssemblyScript did not
+//     expect a call, with managed temporaries in plain locals that a collection would miss;
+//   - each site has an index into the `weft.safepoints` custom section (the names of the
+//     functions, one per line), so that a dump can say in which function a fiber was
+//     preempted.
+//
+// Rejected: safepoints at function entries as well (Go's stack-check preemption). They
+// would make every function of the program "can suspend", and asyncify instrument all of
+// it: deep recursion without loops stays cooperative instead. Rejected: a second thread
+// setting a flag on a timer (Go's sysmon): it needs shared memory and a worker for every
+// program, and a counter that reads the clock now and then measured cheaper.
+
+import binaryen from "binaryen";
+import { BuildError } from "./build.js";
+import { SAFEPOINT_SECTION } from "../host/abi.js";
+
+/** binaryen.js's Loop accessors (present in 132, missing from its typings). */
+const Loop = (binaryen as unknown as { Loop: { getBody(e: number): number; setBody(e: number, body: number): void } }).Loop;
+
+/** The work counter's global (assembly/scheduler.ts). */
+export const WORK_LEFT_GLOBAL = "~lib/weft/scheduler/workLeft";
+/** The slow path: a suspend primitive taking the site's index. */
+export const SAFEPOINT = "~lib/weft/scheduler/safepoint";
+/** The export that keeps the slow path in the module until safepoints call it. */
+export const SAFEPOINT_EXPORT = "__weft_safepoint";
+
+/** A function of the program itself: not the standard library, not weft, not top-level code. */
+export function isProgramFunction(name: string): boolean {
+  return !name.startsWith("~") && !name.startsWith("start:") && !name.startsWith("export:");
+}
+
+/** Expressions without children. */
+const LEAVES = new Set([
+  binaryen.LocalGetId,
+  binaryen.GlobalGetId,
+  binaryen.ConstId,
+  binaryen.NopId,
+  binaryen.UnreachableId,
+  binaryen.MemorySizeId,
+  binaryen.DataDropId,
+  binaryen.AtomicFenceId,
+]);
+
+/** Child expressions of `expr`, by kind; throws on a kind the walker does not know. */
+function childrenOf(expr: binaryen.ExpressionRef): binaryen.ExpressionRef[] {
+  const id = binaryen.getExpressionId(expr);
+  if (LEAVES.has(id)) return [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const info = binaryen.getExpressionInfo(expr) as any;
+  const some = (...refs: (number | undefined)[]) => refs.filter((r): r is number => typeof r === "number" && r !== 0);
+  switch (id) {
+    case binaryen.BlockId:
+      return info.children;
+    case binaryen.IfId:
+      return some(info.condition, info.ifTrue, info.ifFalse);
+    case binaryen.LoopId:
+      return some(info.body);
+    case binaryen.BreakId:
+    case binaryen.SwitchId:
+      return some(info.condition, info.value);
+    case binaryen.CallId:
+      return info.operands;
+    case binaryen.CallIndirectId:
+      return [...info.operands, info.target];
+    case binaryen.LocalSetId:
+    case binaryen.GlobalSetId:
+    case binaryen.UnaryId:
+    case binaryen.DropId:
+      return some(info.value);
+    case binaryen.ReturnId:
+      return some(info.value);
+    case binaryen.LoadId:
+      return some(info.ptr);
+    case binaryen.StoreId:
+      return some(info.ptr, info.value);
+    case binaryen.BinaryId:
+      return some(info.left, info.right);
+    case binaryen.SelectId:
+      return some(info.ifTrue, info.ifFalse, info.condition);
+    case binaryen.MemoryGrowId:
+      return some(info.delta);
+    case binaryen.MemoryCopyId:
+      return some(info.dest, info.source, info.size);
+    case binaryen.MemoryFillId:
+      return some(info.dest, info.value, info.size);
+    case binaryen.MemoryInitId:
+      return some(info.dest, info.offset, info.size);
+    case binaryen.AtomicRMWId:
+      return some(info.ptr, info.value);
+    case binaryen.AtomicCmpxchgId:
+      return some(info.ptr, info.expected, info.replacement);
+    case binaryen.AtomicWaitId:
+      return some(info.ptr, info.expected, info.timeout);
+    case binaryen.AtomicNotifyId:
+      return some(info.ptr, info.notifyCount);
+    default:
+      throw new BuildError(`internal: the safepoint pass met an expression it cannot walk (id ${id})`);
+  }
+}
+
+/** The check at the top of a loop body; `site` indexes the custom section's names. */
+function safepointCheck(module: binaryen.Module, site: number): binaryen.ExpressionRef {
+  const work = () => module.global.get(WORK_LEFT_GLOBAL, binaryen.i32);
+  return module.block(null, [
+    module.global.set(WORK_LEFT_GLOBAL, module.i32.sub(work(), module.i32.const(1))),
+    module.if(module.i32.lt_s(work(), module.i32.const(0)), module.call(SAFEPOINT, [module.i32.const(site)], binaryen.none)),
+  ]);
+}
+
+/**
+ * Inserts a safepoint at the top of every loop of the program's own functions (before the
+ * asyncify pass, which then instruments them) and records the sites' function names in
+ * the `weft.safepoints` section. Returns the functions given safepoints. Without
+ * `preempt`, only drops the slow path's export (nothing calls it then).
+ */
+export function insertSafepoints(module: binaryen.Module, preempt: boolean): string[] {
+  if (module.getExport(SAFEPOINT_EXPORT)) module.removeExport(SAFEPOINT_EXPORT);
+  if (!preempt) return [];
+  if (!module.getFunction(SAFEPOINT) || !module.getGlobal(WORK_LEFT_GLOBAL)) {
+    throw new BuildError("internal: the scheduler's safepoint is missing from the compiled module");
+  }
+  const names: string[] = [];
+  for (let i = 0, n = module.getNumFunctions(); i < n; i++) {
+    const fn = module.getFunctionByIndex(i);
+    const info = binaryen.getFunctionInfo(fn);
+    if (info.module || !isProgramFunction(info.name) || info.body === 0) continue;
+    const site = names.length;
+    let loops = 0;
+    const visit = (expr: binaryen.ExpressionRef): void => {
+      for (const child of childrenOf(expr)) visit(child);
+      if (binaryen.getExpressionId(expr) === binaryen.LoopId) {
+        const body = Loop.getBody(expr);
+        Loop.setBody(expr, module.block(null, [safepointCheck(module, site), body], binaryen.getExpressionType(body)));
+        loops++;
+      }
+    };
+    visit(info.body);
+    if (loops > 0) names.push(info.name);
+  }
+  module.addCustomSection(SAFEPOINT_SECTION, new TextEncoder().encode(names.join("\n")));
+  return names;
+}

@@ -1,0 +1,78 @@
+import { describe, it, expect } from "vitest";
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { buildProgram, root, run } from "./helpers.js";
+import { start } from "./iohelpers.js";
+import { WeftProgram } from "../host/runtime.js";
+
+const HOG_OUTPUT = ["tick 1", "tick 2", "tick 3", "tick 4", "tick 5", "sleeper woke: yes", "hog ran: yes, ticks not early: yes"];
+
+/** Sends `line` to 127.0.0.1:`port` and resolves with what comes back before the close. */
+function echo(port: number, line: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let got = "";
+    const socket = connect(port, "127.0.0.1", () => socket.write(line));
+    socket.on("data", (d) => (got += d));
+    socket.on("end", () => resolve(got));
+    socket.on("error", reject);
+  });
+}
+
+describe("preemption", () => {
+  it("lets a ticker tick and a sleeper wake beside a fiber that never yields (run)", async () => {
+    const r = await run((await buildProgram("hog")).binary);
+    expect(r.stdout).toEqual(HOG_OUTPUT);
+    expect(r.exitCode).toBe(0);
+    // the hog is still alive at the end, and the report says where it was stopped
+    expect(r.stderr).toEqual(["weft: main ended with 1 fiber still alive:", '  #2 "hog" ready (preempted in hog/hog)']);
+  });
+
+  it("does the same on the event loop (runAsync)", async () => {
+    const { binary } = await buildProgram("hog");
+    const stdout: string[] = [];
+    const program = await WeftProgram.load(binary, { stdout: (l) => stdout.push(l), stderr: () => {} });
+    const result = await program.runAsync();
+    expect(stdout).toEqual(HOG_OUTPUT);
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("puts safepoints only where the program loops, and none with preempt: false", async () => {
+    const on = await buildProgram("hog");
+    expect(on.why["hog/hog"]).toBe("calls ~lib/weft/scheduler/safepoint");
+    expect(on.instrumented.filter((n) => n.startsWith("~lib/") && !n.startsWith("~lib/weft/"))).toEqual([]);
+    const off = await buildProgram("hog", { preempt: false });
+    expect(off.instrumented).not.toContain("hog/hog");
+    expect(Object.values(off.why).some((why) => why.includes("safepoint"))).toBe(false);
+  });
+
+  it("answers TCP connections while a fiber spins", async () => {
+    const s = await start("spinserve");
+    const [, port] = await s.line(/^port (\d+)$/);
+    for (let i = 0; i < 3; i++) expect(await echo(Number(port), `ping ${i}\n`)).toBe(`ping ${i}\n`);
+    const result = await s.done;
+    expect(s.stdout).toEqual([`port ${port}`, "served 3, hog ran: yes"]);
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("prints a SIGQUIT dump naming the spinning fiber and its function", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "weft-"));
+    const out = path.join(dir, "hog.wasm");
+    await writeFile(out, (await buildProgram("hog")).binary);
+    const child = spawn(process.execPath, [path.join(root, "bin/weft.js"), "run", out]);
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (stdout.includes("tick 1")) child.kill("SIGQUIT");
+    });
+    child.stderr.on("data", (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(code).toBe(2);
+    const lines = stderr.trim().split("\n");
+    expect(lines[0]).toMatch(/^SIGQUIT: 3 fibers alive, \d blocked, \d+ switches, 3 spawned, peak 3$/);
+    expect(lines).toContain('  #2 "hog" ready (preempted in hog/hog)');
+  });
+});
