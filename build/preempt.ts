@@ -138,6 +138,10 @@ export function insertSafepoints(module: binaryen.Module, preempt: boolean): str
   if (!module.getFunction(SAFEPOINT) || !module.getGlobal(WORK_LEFT_GLOBAL)) {
     throw new BuildError("internal: the scheduler's safepoint is missing from the compiled module");
   }
+  // the slow path stays one call, off the loops' fast path (the optimizer would inline it)
+  binaryen.setPassArgument("no-inline", SAFEPOINT);
+  module.runPasses(["no-inline"]);
+  binaryen.clearPassArguments();
   const names: string[] = [];
   for (let i = 0, n = module.getNumFunctions(); i < n; i++) {
     const fn = module.getFunctionByIndex(i);
