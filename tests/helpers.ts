@@ -15,6 +15,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
+import { expect } from "vitest";
 import { BuildError, type BuildOptions, type BuildResult } from "../build/build.js";
 import { WeftProgram, type RunResult } from "../host/runtime.js";
 import { cachedBuild } from "./buildcache.js";
@@ -97,6 +98,16 @@ function collectAfterTopLevel(binary: Uint8Array<ArrayBuffer>): Uint8Array<Array
   } finally {
     module.dispose();
   }
+}
+
+/**
+ * A line of a fiber dump (deadlock report, leak report, `dump()`) whose switch count is
+ * not the point: `prefix` is the line up to " for N switches", which may be any count.
+ * Use it where the core's scheduling details could change the count but not the state.
+ */
+export function dumpLine(prefix: string): string {
+  const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return expect.stringMatching(new RegExp(`^${escaped} for \\d+ switch(es)?$`)) as unknown as string;
 }
 
 export interface Run extends RunResult {
