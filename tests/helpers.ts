@@ -43,10 +43,14 @@ export const BUILD_MODES = [
   { mode: "GC stress", gcStress: true },
 ] as const;
 
-/** Where tests/programs/<name>.ts is, or `name` as a path from the repo root if it has a "/". */
+/** Where tests/programs/<name>.ts is, or `name` as a path (absolute, or from the repo root) if it has a "/". */
 export function entryOf(name: string): string {
+  if (path.isAbsolute(name)) return name;
   return name.includes("/") ? path.join(root, name) : path.join(root, "tests", "programs", `${name}.ts`);
 }
+
+/** `buildProgram` as the example build scripts take it (buildBrowserDemo, buildEdge): entry in, bytes out. */
+export const compileCached = async (entry: string): Promise<Uint8Array> => (await buildProgram(entry)).binary;
 
 /** Builds tests/programs/<name>.ts (or a path relative to the repo root), once per content. */
 export async function buildProgram(name: string, options: TestBuildOptions = {}): Promise<BuildResult> {
