@@ -25,9 +25,11 @@
 //
 // The cache lives in node_modules/.cache/weft-tests/ (git ignores node_modules). It never
 // needs clearing for correctness; `WEFT_TEST_CACHE=0` bypasses it (every call builds).
+// A hit touches its entry; entries untouched for PRUNE_AFTER_MS are deleted (once per
+// process), so that old sources' builds do not pile up.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { build, BuildError, packageRoot, type BuildOptions, type BuildResult } from "../build/build.js";
 
@@ -36,6 +38,7 @@ const FORMAT = 1;
 /** A lock older than this is abandoned (a build takes seconds; a loaded machine, a minute). */
 const LOCK_STALE_MS = 5 * 60_000;
 const POLL_MS = 100;
+const PRUNE_AFTER_MS = 14 * 24 * 3600_000;
 
 export const cacheDir = path.join(packageRoot, "node_modules", ".cache", "weft-tests");
 
@@ -95,8 +98,23 @@ async function produce(entryFile: string, request: CachedBuildRequest): Promise<
   }
 }
 
+let pruned = false;
+
+/** Deletes entries no run has used for PRUNE_AFTER_MS (a concurrent reader then just rebuilds). */
+async function prune(): Promise<void> {
+  if (pruned) return;
+  pruned = true;
+  const now = Date.now();
+  for (const name of await readdir(cacheDir)) {
+    const file = path.join(cacheDir, name);
+    const info = await stat(file).catch(() => null);
+    if (info && now - info.mtimeMs > PRUNE_AFTER_MS) await rm(file, { force: true });
+  }
+}
+
 async function fromDisk(key: string, entryFile: string, request: CachedBuildRequest): Promise<Entry> {
   await mkdir(cacheDir, { recursive: true });
+  await prune();
   const file = path.join(cacheDir, `${key}.json`);
   const lock = path.join(cacheDir, `${key}.lock`);
   for (;;) {
@@ -131,7 +149,10 @@ async function fromDisk(key: string, entryFile: string, request: CachedBuildRequ
 async function readEntry(file: string): Promise<Entry | null> {
   try {
     const entry = JSON.parse(await readFile(file, "utf8")) as Entry;
-    return entry.format === FORMAT ? entry : null;
+    if (entry.format !== FORMAT) return null;
+    const now = new Date();
+    await utimes(file, now, now).catch(() => {}); // used: not pruned
+    return entry;
   } catch {
     return null; // absent (or, impossibly with rename, partial): build it
   }
