@@ -1,10 +1,24 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 
-// Tests build real programs with the real pipeline (asc + binaryen, ~1-3 s each) and run
-// them to completion; none asserts on time, so the timeouts only guard against hangs.
+// Tests build real programs with the real pipeline (asc + binaryen, seconds each) and run
+// them to completion. Builds go through a content-addressed cache shared by the workers
+// (tests/buildcache.ts), so each program is built once per run however many files use it.
+//
+// No test asserts how long something takes: timing targets belong to the benchmarks
+// (`npm run bench`). Where a test needs time to pass, it runs on a virtual clock (vitest's
+// fake timers) or waits for an event; a program may still check that a deadline has
+// passed when it wakes, which no load can break. The timeouts only guard against hangs.
+//
+// Heavy stress runs (many fibers, long soaks) are not here: `npm run test:stress`
+// (vitest.stress.config.ts, tests/stress/).
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
+    exclude: ["tests/stress/**", "**/node_modules/**"],
+    // vitest's default on a 2-core machine is one worker; many tests wait (timers, child
+    // processes, sockets) rather than compute, so two keep both cores busy
+    maxWorkers: Math.max(2, availableParallelism()),
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -15,10 +15,9 @@ describe("build", () => {
   it("instruments what can reach a yield and leaves pure compute alone (without preemption)", async () => {
     // with preemption, collatzSteps' loop has a safepoint and can suspend (preempt.test.ts)
     const r = await buildProgram("compute", { preempt: false });
-    expect(r.instrumented).toContain("compute/stepper");
-    expect(r.instrumented).not.toContain("compute/collatzSteps");
-    expect(r.uninstrumented).toContain("compute/collatzSteps");
-    expect(r.instrumented.every((n) => !n.includes("yieldNow") && !n.includes("/park"))).toBe(true);
+    const own = (names: string[]) => names.filter((n) => n.startsWith("compute/"));
+    expect(own(r.instrumented)).toEqual(["compute/main", "compute/stepper"]);
+    expect(own(r.uninstrumented)).toEqual(["compute/collatzSteps"]);
   });
 
   it("instruments an indirect call only if an entry of its signature can suspend", async () => {
@@ -135,7 +134,7 @@ describe("host loading", () => {
   it("runs a built file through the CLI with its exit status", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "weft-"));
     const out = path.join(dir, "mainfails.wasm");
-    await exec(process.execPath, [path.join(root, "bin/weft.js"), "build", "tests/programs/mainfails.ts", "-o", out], { cwd: root });
+    await writeFile(out, (await buildProgram("mainfails")).binary);
     const run = exec(process.execPath, [path.join(root, "bin/weft.js"), "run", out]);
     await expect(run).rejects.toMatchObject({ code: 1, stdout: "before\n" });
     const err = await run.catch((e) => e.stderr as string);
@@ -150,7 +149,7 @@ describe("switching rules (build/passes.ts analyze)", () => {
    * Runs `analyze` over a module made of asyncify's data global and `start_unwind`, plus
    * `funcs` and `exports` (text format); returns what it threw, or null.
    */
-  async function analyzeText(funcs: string, exports: string, primitives: string[]): Promise<unknown> {
+  async function analyzeText(funcs: string, exports: string, primitives: string[], trampolines: string[] = []): Promise<unknown> {
     const binaryen = (await import("binaryen")).default;
     const { analyze } = await import("../build/passes.js");
     const module = binaryen.parseText(`(module
@@ -158,14 +157,27 @@ describe("switching rules (build/passes.ts analyze)", () => {
       (func $asyncify_start_unwind (param i32) (global.set $__asyncify_data (local.get 0)))
       ${funcs} ${exports})`);
     try {
-      analyze(module, primitives, []);
-      return null;
+      return analyze(module, primitives, trampolines);
     } catch (error) {
       return error;
     } finally {
       module.dispose();
     }
   }
+
+  it("reports the instrumented callers, but not the primitives or the trampoline, which asyncify instruments too", async () => {
+    // all four touch asyncify's data, as instrumented functions do; only the callers count
+    const report = await analyzeText(
+      `(func $~lib/weft/scheduler/yieldNow (drop (global.get $__asyncify_data)) (call $asyncify_start_unwind (i32.const 16)))
+      (func $~lib/weft/scheduler/run (drop (global.get $__asyncify_data)) (call $app/caller))
+      (func $app/caller (drop (global.get $__asyncify_data)) (call $~lib/weft/scheduler/yieldNow))
+      (func $app/pure (result i32) (i32.const 7))`,
+      `(export "a" (func $app/caller)) (export "b" (func $app/pure)) (export "c" (func $~lib/weft/scheduler/run))`,
+      ["~lib/weft/scheduler/yieldNow"],
+      ["~lib/weft/scheduler/run"],
+    );
+    expect(report).toEqual({ instrumented: ["app/caller"], uninstrumented: ["app/pure"], largestFrame: expect.any(Number) });
+  });
 
   it("fails when a suspend primitive was inlined into a caller, or a caller was not instrumented", async () => {
     const error = await analyzeText(

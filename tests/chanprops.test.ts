@@ -2,7 +2,7 @@
 // fibers, each a sequence of send/recv/trySend/tryRecv/close/select/poll/yield/gc; a
 // channel carries i32 or, so that the GC sees values in flight, strings), the
 // interpreter tests/programs/chanprops.ts runs each on a fresh instance (the module is built
-// once), and every run's recorded events must pass two independent checks
+// once per build mode), and every run's recorded events must pass two independent checks
 // (tests/chanprops.model.ts):
 //
 //   `check`, the invariants, for every run, deadlocked ones included:
@@ -31,17 +31,11 @@
 // program's Math.random, so a run (select's random choices included) is deterministic.
 import { describe, it, expect, beforeAll } from "vitest";
 import fc from "fast-check";
-import { buildProgram } from "./helpers.js";
+import { BUILD_MODES, buildProgram } from "./helpers.js";
 import { scriptArb, pairedScriptArb, normalize, runScript, check, replay, showScript, showTrace, EV, type Script, type Trace } from "./chanprops.model.js";
 
-let binary: Uint8Array<ArrayBuffer>;
-
-beforeAll(async () => {
-  binary = (await buildProgram("chanprops")).binary;
-});
-
-/** Every violation either checker finds in a run of `script`, and the run itself. */
-async function verify(script: Script): Promise<{ trace: Trace; bad: string[] }> {
+/** Every violation either checker finds in a run of `script` on `binary`, and the run itself. */
+async function verify(binary: Uint8Array<ArrayBuffer>, script: Script): Promise<{ trace: Trace; bad: string[] }> {
   const trace = await runScript(binary, script);
   return { trace, bad: [...check(script, trace), ...replay(script, trace)] };
 }
@@ -79,18 +73,30 @@ class Coverage {
   }
 }
 
-function property(arb: fc.Arbitrary<Script>, coverage: Coverage) {
+function property(binary: Uint8Array<ArrayBuffer>, arb: fc.Arbitrary<Script>, coverage: Coverage) {
   return fc.asyncProperty(arb, async (script) => {
-    const { trace, bad } = await verify(script);
+    const { trace, bad } = await verify(binary, script);
     coverage.add(script, trace);
     if (bad.length) throw new Error(report(script, trace, bad));
   });
 }
 
-describe("channels and select against a reference model (fast-check, seed 42)", () => {
-  it("random scripts: up to 3 channels of capacity 0-3, 1-6 fibers of up to 8 operations", async () => {
+// Both build modes: as users build it, and under GC stress (tests/helpers.ts), with fewer
+// runs (each is several times slower, and the point is the collector's interleavings).
+const MODES = [
+  { ...BUILD_MODES[0], random: 800, paired: 500 },
+  { ...BUILD_MODES[1], random: 300, paired: 150 },
+];
+
+describe.each(MODES)("channels and select against a reference model (fast-check, seed 42, $mode build)", ({ gcStress, random, paired }) => {
+  let binary: Uint8Array<ArrayBuffer>;
+  beforeAll(async () => {
+    binary = (await buildProgram("chanprops", { gcStress })).binary;
+  });
+
+  it(`random scripts: up to 3 channels of capacity 0-3, 1-6 fibers of up to 8 operations (${random} runs)`, async () => {
     const coverage = new Coverage();
-    await fc.assert(property(scriptArb(), coverage), { seed: 42, numRuns: 800 });
+    await fc.assert(property(binary, scriptArb(), coverage), { seed: 42, numRuns: random });
     expect(
       coverage.missing([
         "exit 0",
@@ -112,9 +118,9 @@ describe("channels and select against a reference model (fast-check, seed 42)", 
     ).toEqual([]);
   });
 
-  it("matched traffic: long runs of paired sends and receives, plain and in selects", async () => {
+  it(`matched traffic: long runs of paired sends and receives, plain and in selects (${paired} runs)`, async () => {
     const coverage = new Coverage();
-    await fc.assert(property(pairedScriptArb(), coverage), { seed: 42, numRuns: 500 });
+    await fc.assert(property(binary, pairedScriptArb(), coverage), { seed: 42, numRuns: paired });
     expect(coverage.missing(["exit 0", "exit 2", "left buffered", "select send", "select receive", "reused select", "send on closed channel #", "string received", "gc", "churn"])).toEqual([]);
   });
 
@@ -132,7 +138,7 @@ describe("channels and select against a reference model (fast-check, seed 42)", 
         strings,
         fibers: [[], [{ k: "select", cases: [{ send: false, ch: 0 }] }], [{ k: "close", ch: 0 }]],
       });
-      const { trace, bad } = await verify(script);
+      const { trace, bad } = await verify(binary, script);
       if (bad.length) problems.push(report(script, trace, bad));
     }
     expect(problems.join("\n\n")).toBe("");
@@ -151,7 +157,7 @@ describe("channels and select against a reference model (fast-check, seed 42)", 
         [{ k: "recv", ch: 0 }],
       ],
     });
-    const { trace, bad } = await verify(script);
+    const { trace, bad } = await verify(binary, script);
     expect(bad, report(script, trace, bad)).toEqual([]);
     const corrupt = (edit: (events: Trace["events"]) => void): string[] => {
       const events = trace.events.map((e) => [...e] as (typeof trace.events)[number]);

@@ -45,9 +45,16 @@ describe("stack overflow in one fiber", () => {
     expect(r.stderr.filter((l) => !l.startsWith("weft: fiber #"))).toEqual([]);
   });
 
-  it("recovers fully: a later run of the same limits behaves the same", async () => {
-    const again = await buildAndRun("overflow", { scratchSize: 8192, stackSize: 16384 });
-    expect(again.stdout).toEqual(r.stdout);
+  it("recovers fully: the same instance then dives, overflows and dives again as before", async () => {
+    // fibers the host spawns on the instance that just overflowed every stack
+    const { program } = r;
+    const again = (name: string, arg = 0) => program.spawn(name, arg).then(String, (e: Error) => e.message.replace(/^fiber #\d+ failed: /, ""));
+    expect(await again("diveAgain", 400)).toBe("80600");
+    expect(await again("diveAgain", 1000)).toMatch(/^asyncify stack overflow: suspending needed more than the 8192-byte scratch area/);
+    expect(await again("nestAgain")).toMatch(/^shadow stack overflow: more than 16384 bytes/);
+    expect(await again("descendAgain")).toMatch(/^call stack overflow: /);
+    expect(await Promise.all([again("diveAgain", 100), again("diveAgain", 400), again("diveAgain", 10)])).toEqual(["5150", "80600", "65"]);
+    expect(program.stats()).toMatchObject({ alive: 0, savedBytes: 0 });
   });
 });
 

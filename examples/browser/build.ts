@@ -44,10 +44,14 @@ export function browserBundleOptions(entries: (string | { in: string; out: strin
   };
 }
 
+/** Builds a fiber program (an entry file) into a module: weft's pipeline, or a cache of it (the tests). */
+export type Compile = (entry: string) => Promise<Uint8Array>;
+const compileWithPipeline: Compile = async (entry) => (await build({ entry })).binary;
+
 /** Builds everything into `out`; returns the bundles' metafile. */
-export async function buildBrowserDemo(out = outDir, log: (line: string) => void = () => {}): Promise<esbuild.Metafile> {
+export async function buildBrowserDemo(out = outDir, log: (line: string) => void = () => {}, compile: Compile = compileWithPipeline): Promise<esbuild.Metafile> {
   await mkdir(out, { recursive: true });
-  const { binary } = await build({ entry: path.join(sourceDir, "workload.ts") });
+  const binary = await compile(path.join(sourceDir, "workload.ts"));
   await writeFile(path.join(out, "workload.wasm"), binary);
   log(`built ${path.relative(root, path.join(out, "workload.wasm"))} (${binary.length} bytes)`);
   const entries = [...ENTRIES.map((e) => path.join(sourceDir, e)), { in: path.join(root, CORE.in), out: CORE.out }];

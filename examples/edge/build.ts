@@ -9,7 +9,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { build } from "../../build/build.js";
-import { root } from "../browser/build.js";
+import { root, type Compile } from "../browser/build.js";
 
 export const edgeDir = path.join(root, "examples", "edge");
 export const edgeOut = path.join(edgeDir, ".out");
@@ -42,9 +42,13 @@ export function edgeBundleOptions(out: string): esbuild.BuildOptions {
 }
 
 /** Builds app.wasm and worker.js into `out`. */
-export async function buildEdge(out = edgeOut, log: (line: string) => void = () => {}): Promise<esbuild.Metafile> {
+export async function buildEdge(
+  out = edgeOut,
+  log: (line: string) => void = () => {},
+  compile: Compile = async (entry) => (await build({ entry })).binary,
+): Promise<esbuild.Metafile> {
   await mkdir(out, { recursive: true });
-  const { binary } = await build({ entry: path.join(edgeDir, "app.ts") });
+  const binary = await compile(path.join(edgeDir, "app.ts"));
   await writeFile(path.join(out, "app.wasm"), binary);
   const result = await esbuild.build(edgeBundleOptions(out));
   log(`built ${path.relative(root, path.join(out, "worker.js"))} (an edge module worker) and app.wasm (${binary.length} bytes)`);

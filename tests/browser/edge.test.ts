@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildEdge } from "../../examples/edge/build.js";
+import { compileCached } from "../helpers.js";
 import { startTestServer, testBytes, fnv, closedPort } from "./testserver.js";
 
 type Handler = { fetch(request: Request): Promise<Response> };
@@ -16,7 +17,7 @@ let upstream: Awaited<ReturnType<typeof startTestServer>>;
 
 beforeAll(async () => {
   const out = mkdtempSync(path.join(os.tmpdir(), "weft-edge-"));
-  await buildEdge(out);
+  await buildEdge(out, undefined, compileCached);
   handler = (await import(pathToFileURL(path.join(out, "worker.js")).href)).default;
   upstream = await startTestServer();
 });

@@ -11,7 +11,7 @@ import path from "node:path";
 import type { Page } from "playwright-core";
 import { buildBrowserDemo } from "../../examples/browser/build.js";
 import { serveStatic } from "../../examples/browser/serve.js";
-import { buildProgram } from "../helpers.js";
+import { buildProgram, compileCached } from "../helpers.js";
 import { hasChromium, CHROMIUM_MISSING, launch, collectErrors } from "./chromium.js";
 import { startTestServer, testBytes, fnv } from "./testserver.js";
 
@@ -35,7 +35,7 @@ describe.skipIf(!hasChromium)(`browser I/O in Chromium${hasChromium ? "" : ` (${
 
   beforeAll(async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), "weft-io-"));
-    await buildBrowserDemo(out); // weft.js, the host core bundle
+    await buildBrowserDemo(out, undefined, compileCached); // weft.js, the host core bundle
     for (const name of ["webio", "naps"]) writeFileSync(path.join(out, `${name}.wasm`), (await buildProgram(name)).binary);
     // a worker that serves any program, with no imports of its own
     writeFileSync(path.join(out, "serve-worker.js"), `import { serveProgram } from "./weft.js";\nserveProgram();\n`);

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { buildBrowserDemo } from "../../examples/browser/build.js";
+import { compileCached } from "../helpers.js";
 import { serveStatic } from "../../examples/browser/serve.js";
 import { hasChromium, CHROMIUM_MISSING, launch, collectErrors, screenshot } from "./chromium.js";
 
@@ -32,7 +33,7 @@ describe.skipIf(!hasChromium)(`live view in Chromium${hasChromium ? "" : ` (${CH
   beforeAll(async () => {
     // a fresh build of the page from the current sources
     const out = mkdtempSync(path.join(os.tmpdir(), "weft-page-"));
-    await buildBrowserDemo(out);
+    await buildBrowserDemo(out, undefined, compileCached);
     ({ server, url } = await serveStatic(out));
     browser = await launch();
   });

@@ -57,3 +57,15 @@ export function main(): void {
   }
   console.log("workers finished: " + finished.toString());
 }
+
+// Spawned by the host on the same instance after main (tests/overflow.test.ts): after the
+// overflows above, the same recursions succeed and fail exactly as they did the first time.
+export function diveAgain(depth: i32): i32 {
+  return dive(depth, 0);
+}
+export function nestAgain(): i32 {
+  return nest("x", 0).length;
+}
+export function descendAgain(): i32 {
+  return descendForever(0);
+}

@@ -1,0 +1,30 @@
+// `npm run test:stress`: the suite's programs at the scale of the benchmarks, with exact
+// results (nothing here measures time; `npm run bench` does).
+import { describe, it, expect } from "vitest";
+import fc from "fast-check";
+import { BUILD_MODES, buildAndRun, buildProgram } from "../helpers.js";
+import { scriptArb, pairedScriptArb, runScript, check, replay, showScript, showTrace, type Script } from "../chanprops.model.js";
+
+describe.each(BUILD_MODES)("$mode build", ({ gcStress }) => {
+  it("passes a token 10,000,000 times around a ring of 503 fibers", async () => {
+    // the benchmark's program at its own size: fiber (10,000,000 mod 503) + 1 receives 0
+    const r = await buildAndRun("bench/programs/threadring.ts", { gcStress });
+    expect(r.stdout).toEqual(["holder=361"]);
+    expect(r.stats.switches).toBeGreaterThan(10_000_000);
+    expect(r.failures).toEqual([]);
+  });
+
+  it("channel and select scripts against the reference model: 20,000 more runs on other seeds", async () => {
+    const binary = (await buildProgram("chanprops", { gcStress })).binary;
+    const property = (arb: fc.Arbitrary<Script>) =>
+      fc.asyncProperty(arb, async (script) => {
+        const trace = await runScript(binary, script);
+        const bad = [...check(script, trace), ...replay(script, trace)];
+        if (bad.length) throw new Error(`${bad.join("\n")}\n--- script\n${showScript(script)}\n--- log\n${showTrace(script, trace)}`);
+      });
+    for (const seed of [1, 2, 3, 4, 5]) {
+      await fc.assert(property(scriptArb()), { seed, numRuns: 2500 });
+      await fc.assert(property(pairedScriptArb()), { seed, numRuns: 1500 });
+    }
+  });
+});
