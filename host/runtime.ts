@@ -245,6 +245,10 @@ export class WeftProgram {
     }
     const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
     const missing = REQUIRED_EXPORTS.filter((e) => !exported.has(e));
+    if (missing.length && exported.has("_start") && WebAssembly.Module.imports(module).some((i) => i.module === "wasi_snapshot_preview1")) {
+      // a command for a WASI runtime (`weft build --target wasi`): it runs itself
+      throw new LoadError(`${name} is a WASI command (built with --target wasi), not a program for this host: run it with \`weft wasi ${name}\` or another WASI runtime`);
+    }
     if (missing.length) {
       throw new LoadError(
         `${name} is not a weft program: it lacks the export${missing.length > 1 ? "s" : ""} ` +
