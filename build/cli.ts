@@ -197,4 +197,26 @@ program
     process.exitCode = await runWasiFile(file, args, { dirs: opts.dir, env: opts.env });
   });
 
+program
+  .command("init")
+  .showHelpAfterError(hint("init "))
+  .description("write a new project: a program, its build, run and test scripts, editor settings")
+  .argument("[dir]", "where (created if missing)", ".")
+  .action(async (dir: string) => {
+    const { init, InitError } = await import("./init.js");
+    try {
+      const written = await init(dir, version());
+      console.error(`${pc.green("created")} ${written.join(", ")}${dir === "." ? "" : ` in ${dir}`}`);
+      console.error("next:");
+      if (dir !== ".") console.error(`  cd ${dir}`);
+      console.error("  npm install");
+      console.error("  npm run build && npm start    # build and run assembly/main.ts");
+      console.error("  npm test                      # tests/main.test.ts");
+    } catch (e) {
+      if (!(e instanceof InitError)) throw e;
+      console.error(`${pc.red("weft init:")} ${e.message}`);
+      process.exitCode = 1;
+    }
+  });
+
 await program.parseAsync(process.argv);
