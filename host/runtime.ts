@@ -539,7 +539,9 @@ export class WeftProgram {
     if (mainFailure !== null && exitCode === 0) exitCode = 1;
     const aliveAtEnd = x.__weft_alive();
     const leftAlive = aliveAtEnd ? this.dump() : [];
-    if (exitCode < 2 && aliveAtEnd) {
+    // While fibers the host spawned are in flight the program serves (an edge handler's
+    // requests): the fibers still alive are theirs, or theirs to wait for, not leaks of main
+    if (exitCode < 2 && aliveAtEnd && this.spawned.size === 0) {
       this.stderr(`weft: main ended with ${aliveAtEnd} fiber${aliveAtEnd > 1 ? "s" : ""} still alive:`);
       for (const line of leftAlive) this.stderr(`  ${line}`);
     }

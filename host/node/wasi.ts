@@ -77,15 +77,17 @@ export async function runWasiFile(file: string, args: string[], options: WasiRun
     if (eq <= 0) return fail(`--env expects NAME=value, got "${pair}"`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const { WASI } = await importWasi();
-  let wasi: InstanceType<typeof WASI>;
+  let wasi: InstanceType<typeof import("node:wasi").WASI>;
   try {
-    wasi = new WASI({
-      version: "preview1",
-      args: [options.argv0 ?? path.basename(file), ...args],
-      env,
-      preopens,
-      returnOnExit: true,
+    wasi = await withoutWasiWarning(async () => {
+      const { WASI } = await import("node:wasi");
+      return new WASI({
+        version: "preview1",
+        args: [options.argv0 ?? path.basename(file), ...args],
+        env,
+        preopens,
+        returnOnExit: true,
+      });
     });
   } catch (e) {
     return fail(`cannot set up WASI for ${file}: ${(e as Error).message}`);
@@ -106,8 +108,12 @@ export async function runWasiFile(file: string, args: string[], options: WasiRun
   }
 }
 
-/** node:wasi without Node 20's "WASI is an experimental feature" warning on stderr. */
-async function importWasi(): Promise<typeof import("node:wasi")> {
+/**
+ * Runs `f` (which loads node:wasi and makes a WASI) without the "WASI is an experimental
+ * feature" warning on stderr: Node 20 emits it when the module is loaded, Deno when the
+ * first WASI is made. Other warnings pass.
+ */
+async function withoutWasiWarning<T>(f: () => Promise<T>): Promise<T> {
   const emit = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === "string" ? warning : warning.message;
@@ -115,7 +121,7 @@ async function importWasi(): Promise<typeof import("node:wasi")> {
     (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
   }) as typeof process.emitWarning;
   try {
-    return await import("node:wasi");
+    return await f();
   } finally {
     process.emitWarning = emit;
   }
