@@ -147,7 +147,9 @@ function parseHeaders(lines: string): [string, string][] {
  * code is read from whichever carries it; the host's own message is kept in `error`.
  */
 const FETCH_CODES: { code: string; codes: string[]; pattern: RegExp }[] = [
-  { code: "ECONNREFUSED", codes: ["ECONNREFUSED", "ConnectionRefused"], pattern: /ECONNREFUSED|connection refused|os error 111/i },
+  // workerd says "Network connection lost." for a refused connection (and for one lost
+  // before the response head): before the head, that is the refused case
+  { code: "ECONNREFUSED", codes: ["ECONNREFUSED", "ConnectionRefused"], pattern: /ECONNREFUSED|connection refused|os error 111|^Network connection lost/i },
   {
     code: "ENOTFOUND",
     codes: ["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "ENODATA"],
