@@ -39,7 +39,10 @@ if (step === "prepack") {
   writeFileSync(saved, text);
   delete pkg.scripts;
   delete pkg.devDependencies;
-  writeFileSync(manifest, JSON.stringify(pkg, null, 2) + "\n");
+  // written whole and renamed into place: a reader never sees half a file
+  const next = `${manifest}.next`;
+  writeFileSync(next, JSON.stringify(pkg, null, 2) + "\n");
+  renameSync(next, manifest);
 } else if (step === "postpack") {
   restore();
 } else {
