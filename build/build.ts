@@ -21,7 +21,7 @@
 // The result keeps its function names (a name section) so that traps name the function.
 
 import { readFile, readdir } from "node:fs/promises";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -200,7 +200,7 @@ const FEATURES =
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const log = options.log ?? (() => {});
   const entry = path.resolve(options.entry);
-  if (!existsSync(entry)) throw new BuildError(`entry file not found: ${options.entry}`);
+  checkEntry(entry, options.entry);
   const target = options.target ?? "js";
   if (target !== "js" && target !== "wasi") throw new BuildError(`unknown target "${String(target)}": expected "js" or "wasi"`);
   const exceptions = options.exceptions ?? "legacy";
@@ -215,6 +215,40 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     }
   }
   return buildModule(entry, options, log);
+}
+
+/** The entry must be an AssemblyScript source file: say what was given instead. */
+function checkEntry(entry: string, given: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(entry).isDirectory();
+  } catch {
+    throw new BuildError(`entry file not found: ${given}`);
+  }
+  if (isDirectory) throw new BuildError(`${given} is a directory: give the program's entry file (the .ts file that exports main)`);
+  if (entry.endsWith(".wasm")) {
+    throw new BuildError(`${given} is a built module, not a program source: run it with \`weft run ${given}\` (weft build takes the .ts file that exports main)`);
+  }
+}
+
+/**
+ * A WASI command gets only what a WASI runtime provides: imports from any other module
+ * (weft/io's `weft_io`, an `@external` host function, ...) would only fail when the
+ * program is started, so the build refuses them and names them.
+ */
+function checkWasiImports(module: binaryen.Module): void {
+  const foreign = new Map<string, string[]>();
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
+    if (!info.module || info.module === "wasi_snapshot_preview1") continue;
+    foreign.set(info.module, [...(foreign.get(info.module) ?? []), `${info.module}.${info.base}`]);
+  }
+  if (!foreign.size) return;
+  const named = [...foreign].map(([name, imports]) => (name === "weft_io" ? `weft/io (${imports.join(", ")})` : imports.join(", ")));
+  throw new BuildError(
+    `a WASI program can import only what a WASI runtime provides, but this one imports ${named.join(", ")}: ` +
+      "weft/io and @external host functions need the JavaScript host (build without --target wasi and run it with `weft run`)",
+  );
 }
 
 async function buildModule(entry: string, options: BuildOptions, log: (line: string) => void): Promise<BuildResult> {
@@ -250,6 +284,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
       module.setFeatures(FEATURES | binaryen.Features.ExceptionHandling);
     }
 
+    if (wasi) checkWasiImports(module);
     let report: ModuleReport = { instrumented: [], uninstrumented: [], largestFrame: 0 };
     if (asyncify) {
       bindStateIntrinsic(module, stateIntrinsic);

@@ -1,7 +1,8 @@
 // sleepers: 100,000 fibers each sleep until a random time between 200 and 300 ms from the
 // start (all are asleep long before the first one is due); they wake in deadline order,
 // ties in spawn order, and a ticker fiber reports progress every 25 ms meanwhile. However
-// many fibers sleep, the host keeps one timer armed, for the earliest deadline.
+// many fibers sleep, the host keeps one timer armed, for the earliest deadline. main waits
+// for the reporter too, so that no fiber is left alive when it returns.
 import { spawnWith, sleepUntil, now, Ticker, WaitGroup } from "weft";
 
 const FIBERS = 100_000;
@@ -37,7 +38,11 @@ export function main(): void {
     seed = seed * 1664525 + 1013904223;
     spawnWith(sleeper, <i32>((seed >>> 8) % 100));
   }
-  spawnWith(progress, new Ticker(25));
+  const reporter = spawnWith(progress, new Ticker(25));
   wg.wait();
-  console.log("woke " + awake.toString() + " fibers, " + outOfOrder.toString() + " out of deadline order, the last at " + (<i32>(now() - start + 200)).toString() + " ms");
+  const lastAt = now();
+  // the reporter ends at its next tick, when it sees everyone awake: main waits for it, or
+  // it would still be alive (blocked on its ticker) when main returns and the program ends
+  reporter.join();
+  console.log("woke " + awake.toString() + " fibers, " + outOfOrder.toString() + " out of deadline order, the last at " + (<i32>(lastAt - start + 200)).toString() + " ms");
 }

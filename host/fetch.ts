@@ -140,11 +140,33 @@ function parseHeaders(lines: string): [string, string][] {
   return headers;
 }
 
-/** A short code and a message for a fetch failure (Node puts the system error in `cause`). */
-function describeError(error: unknown): { code: string; message: string } {
-  const e = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
+/**
+ * The codes a failed fetch gets, the same on every host. Each environment reports the same
+ * failure differently: Node puts the system error's code in `cause.code`, Bun in `code`,
+ * Deno only in the message ("Connection refused (os error 111)"), workerd in neither. The
+ * code is read from whichever carries it; the host's own message is kept in `error`.
+ */
+const FETCH_CODES: { code: string; codes: string[]; pattern: RegExp }[] = [
+  // workerd says "Network connection lost." for a refused connection (and for one lost
+  // before the response head): before the head, that is the refused case
+  { code: "ECONNREFUSED", codes: ["ECONNREFUSED", "ConnectionRefused"], pattern: /ECONNREFUSED|connection refused|os error 111|^Network connection lost/i },
+  {
+    code: "ENOTFOUND",
+    codes: ["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "ENODATA"],
+    pattern: /ENOTFOUND|dns error|getaddrinfo|name or service not known|no such host|failed to lookup address/i,
+  },
+  { code: "ECONNRESET", codes: ["ECONNRESET", "UND_ERR_SOCKET", "ConnectionClosed"], pattern: /ECONNRESET|connection reset|os error 104/i },
+  { code: "ETIMEDOUT", codes: ["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT"], pattern: /ETIMEDOUT|timed out/i },
+  { code: "EHOSTUNREACH", codes: ["EHOSTUNREACH"], pattern: /EHOSTUNREACH|no route to host|host is unreachable|os error 113/i },
+  { code: "ENETUNREACH", codes: ["ENETUNREACH"], pattern: /ENETUNREACH|network is unreachable|os error 101/i },
+];
+
+/** A code from FETCH_CODES (EFETCH for any other failure) and a message for a fetch failure. */
+export function describeError(error: unknown): { code: string; message: string } {
+  const e = error as { message?: unknown; code?: unknown; cause?: { code?: unknown; message?: unknown } };
   const cause = e?.cause;
-  const code = typeof cause?.code === "string" ? cause.code : "EFETCH";
   const message = String(e?.message ?? error) + (cause?.message ? ` (${String(cause.message)})` : "");
-  return { code, message };
+  const given = [cause?.code, e?.code].filter((c): c is string => typeof c === "string");
+  const known = FETCH_CODES.find((k) => given.some((c) => k.codes.includes(c))) ?? FETCH_CODES.find((k) => k.pattern.test(message));
+  return { code: known?.code ?? "EFETCH", message };
 }

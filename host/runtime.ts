@@ -251,6 +251,10 @@ export class WeftProgram {
     }
     const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
     const missing = REQUIRED_EXPORTS.filter((e) => !exported.has(e));
+    if (missing.length && exported.has("_start") && WebAssembly.Module.imports(module).some((i) => i.module === "wasi_snapshot_preview1")) {
+      // a command for a WASI runtime (`weft build --target wasi`): it runs itself
+      throw new LoadError(`${name} is a WASI command (built with --target wasi), not a program for this host: run it with \`weft wasi ${name}\` or another WASI runtime`);
+    }
     if (missing.length) {
       throw new LoadError(
         `${name} is not a weft program: it lacks the export${missing.length > 1 ? "s" : ""} ` +
@@ -338,29 +342,88 @@ export class WeftProgram {
    * `main`) on the event loop if it is not running yet; works after `main` has ended too.
    */
   spawn(exportName: string, arg = 0, fiberName: string | null = null): Promise<number> {
-    const index = (this.exports as unknown as Record<string, unknown>)[SPAWNABLE_PREFIX + exportName];
-    if (!(index instanceof WebAssembly.Global)) {
-      const names = Object.keys(this.exports)
-        .filter((n) => n.startsWith(SPAWNABLE_PREFIX))
-        .map((n) => n.slice(SPAWNABLE_PREFIX.length));
-      return Promise.reject(
-        new Error(
-          `"${exportName}" is not a spawnable export of ${this.name} (an exported function with at most one numeric parameter); ` +
-            (names.length ? `it has: ${names.join(", ")}` : "it has none"),
-        ),
-      );
-    }
+    const missing = this.notSpawnable(exportName);
+    if (missing) return Promise.reject(missing);
     void this.onEventLoop();
-    if (this.over) return Promise.reject(new Error(`${this.name} has stopped (exit status ${this.exitCode}); it runs no more fibers`));
+    return new Promise((resolve, reject) => {
+      const error = this.spawnFiber(exportName, arg, fiberName, { resolve, reject });
+      if (error) reject(error);
+      else this.schedule();
+    });
+  }
+
+  /**
+   * For hosts that run the scheduler themselves (`drive`): spawns a fiber as `spawn` does,
+   * without putting the program on the event loop, and reports its end by calling
+   * `onEnd(error, result)` (error null when it returned) from the scheduler pass that ends
+   * it. No Promise is made or settled: under workerd a Promise belongs to the request that
+   * made it, and a pass driven by another request may end this fiber. Throws if the fiber
+   * cannot be spawned.
+   */
+  spawnCallback(exportName: string, arg: number, fiberName: string | null, onEnd: (error: Error | null, result: number) => void): void {
+    const error =
+      this.notSpawnable(exportName) ??
+      this.spawnFiber(exportName, arg, fiberName, { resolve: (result) => onEnd(null, result), reject: (e) => onEnd(e, 0) });
+    if (error) throw error;
+  }
+
+  /**
+   * For hosts that run the scheduler themselves instead of `runAsync`: starts the program
+   * if needed and runs ready fibers for at most `sliceMs` on the caller's turn, arming no
+   * timer and scheduling nothing. Returns when to call again: 0 if fibers are still ready,
+   * else the earliest deadline (`performance.now()` ms), Infinity if none; Infinity also
+   * once the program has stopped. Whoever calls it keeps its own timers: an edge handler
+   * under workerd, where a timer or a Promise belongs to one request
+   * (examples/edge/worker.ts).
+   */
+  drive(sliceMs = 10): number {
+    if (this.mainResult) throw new Error("this program runs on the event loop (runAsync or spawn); drive() is for hosts that run it themselves");
+    if (!this.started) this.begin();
+    const until = performance.now() + sliceMs;
+    for (;;) {
+      if (this.over) return Infinity;
+      const status = this.step();
+      if (this.over) return Infinity;
+      // main's end is reported once (end() keeps its result); host-spawned fibers run on
+      if (status === RunStatus.MainEnded) {
+        this.end();
+        continue;
+      }
+      if (status === RunStatus.Waiting || status === RunStatus.Idle) return this.exports.__weft_next_deadline();
+      if (performance.now() >= until) return 0;
+    }
+  }
+
+  /** An Error if `exportName` cannot be spawned (the exports that can are named), else null. */
+  private notSpawnable(exportName: string): Error | null {
+    const index = (this.exports as unknown as Record<string, unknown>)[SPAWNABLE_PREFIX + exportName];
+    if (index instanceof WebAssembly.Global) return null;
+    const names = Object.keys(this.exports)
+      .filter((n) => n.startsWith(SPAWNABLE_PREFIX))
+      .map((n) => n.slice(SPAWNABLE_PREFIX.length));
+    return new Error(
+      `"${exportName}" is not a spawnable export of ${this.name} (an exported function with at most one numeric parameter); ` +
+        (names.length ? `it has: ${names.join(", ")}` : "it has none"),
+    );
+  }
+
+  /** Spawns the fiber and registers how its end is reported; an Error if it cannot. */
+  private spawnFiber(
+    exportName: string,
+    arg: number,
+    fiberName: string | null,
+    settle: { resolve: (value: number) => void; reject: (error: Error) => void },
+  ): Error | null {
+    if (!this.started) this.begin();
+    if (this.over) return new Error(`${this.name} has stopped (exit status ${this.exitCode}); it runs no more fibers`);
+    const index = (this.exports as unknown as Record<string, WebAssembly.Global>)[SPAWNABLE_PREFIX + exportName];
     let id = 0;
     const ok = this.guard(() => {
       id = withStrings(this.exports, [fiberName], (name) => this.exports.__weft_spawn_export(index.value as number, arg, name));
     });
-    if (!ok || !id) return Promise.reject(new Error(`${this.name}: spawning ${exportName} failed outside any fiber`));
-    return new Promise((resolve, reject) => {
-      this.spawned.set(id, { resolve, reject });
-      this.schedule();
-    });
+    if (!ok || !id) return new Error(`${this.name}: spawning ${exportName} failed outside any fiber`);
+    this.spawned.set(id, settle);
+    return null;
   }
 
   /**
@@ -543,7 +606,9 @@ export class WeftProgram {
     if (mainFailure !== null && exitCode === 0) exitCode = 1;
     const aliveAtEnd = x.__weft_alive();
     const leftAlive = aliveAtEnd ? this.dump() : [];
-    if (exitCode < 2 && aliveAtEnd) {
+    // While fibers the host spawned are in flight the program serves (an edge handler's
+    // requests): the fibers still alive are theirs, or theirs to wait for, not leaks of main
+    if (exitCode < 2 && aliveAtEnd && this.spawned.size === 0) {
       this.stderr(`weft: main ended with ${aliveAtEnd} fiber${aliveAtEnd > 1 ? "s" : ""} still alive:`);
       for (const line of leftAlive) this.stderr(`  ${line}`);
     }

@@ -268,6 +268,8 @@ describe("the WASI module", () => {
   it("a WASI module gets a clear error from `weft run`", async () => {
     const file = await buildWasi("examples/wasi/wc.ts", "wc"); // any WASI module: one built above
     const { stderr } = await exec(process.execPath, [weft, "run", file]).catch((e) => e);
-    expect(stderr).toMatch(/is not a weft program: it lacks the exports/);
+    expect(stderr).toBe(
+      `weft: ${file} is a WASI command (built with --target wasi), not a program for this host: run it with \`weft wasi ${file}\` or another WASI runtime\n`,
+    );
   });
 });

@@ -4,9 +4,12 @@ import { readFile, writeFile, mkdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import Table from "cli-table3";
-import pc from "picocolors";
+import { colorsFor } from "../../build/colors.js";
 import { build } from "../../build/build.js";
 import { WeftProgram } from "../../host/runtime.js";
+
+/** Colour only on a terminal (build/colors.ts). */
+const pc = colorsFor(process.stdout);
 
 // this file runs as dist/examples/demo/index.js
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");

@@ -3,9 +3,12 @@
 import { writeFile, mkdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import pc from "picocolors";
+import { colorsFor } from "../../build/colors.js";
 import { build } from "../../build/build.js";
 import { runWasiFile } from "../../host/node/wasi.js";
+
+/** Colour only on a terminal (build/colors.ts). */
+const pc = colorsFor(process.stdout);
 
 // this file runs as dist/examples/demo/wasi.js
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");

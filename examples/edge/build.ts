@@ -14,8 +14,16 @@ import { root, type Compile } from "../browser/build.js";
 export const edgeDir = path.join(root, "examples", "edge");
 export const edgeOut = path.join(edgeDir, ".out");
 
-/** esbuild options for the edge bundle: `weft` → host/index.ts, `*.wasm` → a compiled module. */
-export function edgeBundleOptions(out: string): esbuild.BuildOptions {
+/**
+ * esbuild options for the edge bundle: `weft` → host/index.ts, `*.wasm` → a compiled module
+ * (inlined bytes compiled when the bundle loads), or, with `wasmModule`, left as an import
+ * of ./app.wasm for the runtime to provide, as workerd does (it does not compile wasm at
+ * run time).
+ */
+export function edgeBundleOptions(out: string, wasmModule = false): esbuild.BuildOptions {
+  if (wasmModule) {
+    return { ...edgeBundleOptions(out), plugins: [], external: ["*.wasm"] };
+  }
   return {
     entryPoints: [path.join(edgeDir, "worker.ts")],
     bundle: true,
@@ -41,16 +49,20 @@ export function edgeBundleOptions(out: string): esbuild.BuildOptions {
   };
 }
 
-/** Builds app.wasm and worker.js into `out`. */
+/**
+ * Builds app.wasm and worker.js into `out` (with `wasmModule`, worker.js imports app.wasm
+ * as workerd does, `wasmModule`). `compile` builds the program (tests pass a cached one).
+ */
 export async function buildEdge(
   out = edgeOut,
   log: (line: string) => void = () => {},
   compile: Compile = async (entry) => (await build({ entry })).binary,
+  wasmModule = false,
 ): Promise<esbuild.Metafile> {
   await mkdir(out, { recursive: true });
   const binary = await compile(path.join(edgeDir, "app.ts"));
   await writeFile(path.join(out, "app.wasm"), binary);
-  const result = await esbuild.build(edgeBundleOptions(out));
+  const result = await esbuild.build(edgeBundleOptions(out, wasmModule));
   log(`built ${path.relative(root, path.join(out, "worker.js"))} (an edge module worker) and app.wasm (${binary.length} bytes)`);
   return result.metafile!;
 }

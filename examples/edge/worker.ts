@@ -6,11 +6,28 @@
 // a wasm module (compiled); build.ts bundles this file the same way for local runs and
 // tests, which call `fetch()` with Request objects directly.
 //
-// One program instance serves every request, lazily started by the first. A request gets
-// an id, its parts are kept under it for the `edge` imports, and a fiber runs the
-// program's `handle(id)`: concurrent requests are concurrent fibers of one scheduler.
+// One program instance serves every request, started by the first. A request gets an id,
+// its parts are kept under it for the `edge` imports, and a fiber runs the program's
+// `handle(id)`: concurrent requests are concurrent fibers of one scheduler.
+//
+// Who runs the scheduler: each request, while it waits for its own fiber, not a pump of
+// the program's own. Edge runtimes tie every timer and Promise to the request whose code
+// made it (workerd cancels a request's timers when it ends, and a Promise made by one
+// request and settled by another leaves the first "hung"), so a program-wide event-loop
+// pump (`runAsync`) would belong to whichever request started it. Instead:
+//   - the fiber is spawned with `spawnCallback`, whose plain callback sets a flag: no
+//     Promise crosses requests;
+//   - the request calls `program.drive()` (ready fibers run, its own or others') and then
+//     waits on a timer of its own until the program's next deadline, at most POLL_MS, and
+//     looks at its flag again: under workerd a fiber another request's pass ended is seen
+//     within POLL_MS; elsewhere the fiber's end wakes the request at once (see
+//     wakeAcrossRequests);
+//   - under workerd (a `ctx` with waitUntil), a request that has answered keeps driving
+//     while other requests are in flight, so that what its passes started for them (an
+//     upstream fetch) is not cancelled with it.
+// The same code runs under Node, Deno and Bun, where none of this is required.
 
-import { loadProgram, readString, writeString, FiberError, type WeftProgram } from "weft";
+import { loadProgram, readString, writeString, type WeftProgram } from "weft";
 import app from "./app.wasm";
 
 interface Exchange {
@@ -20,13 +37,38 @@ interface Exchange {
   answer: { status: number; type: string; body: string } | null;
 }
 
+/** The longest a waiting request sleeps before it looks at its fiber again (ms). */
+const POLL_MS = 10;
+/** How long one drive() may run fibers before the request lets other events in (ms). */
+const SLICE_MS = 10;
+
 const exchanges = new Map<number, Exchange>();
 let nextId = 1;
 let program: WeftProgram | null = null;
-let starting: Promise<WeftProgram> | null = null;
+let loadFailure: Error | null = null;
+let loading = false;
+/** Requests whose fiber has not ended. */
+let inFlight = 0;
 
-/** The program, loaded and running on the event loop. */
-function start(): Promise<WeftProgram> {
+const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The program, loaded by the first request; later ones wait for it on timers of their own. */
+async function ready(): Promise<WeftProgram> {
+  if (!loading) {
+    loading = true;
+    load().then(
+      (loaded) => (program = loaded),
+      (e: Error) => (loadFailure = e),
+    );
+  }
+  for (;;) {
+    if (program) return program;
+    if (loadFailure) throw loadFailure;
+    await pause(1);
+  }
+}
+
+function load(): Promise<WeftProgram> {
   const text = (ptr: number) => readString(program!.exports.memory, ptr) ?? "";
   const exchange = (id: number) => {
     const found = exchanges.get(id);
@@ -49,17 +91,47 @@ function start(): Promise<WeftProgram> {
         },
       },
     },
-  }).then((loaded) => {
-    program = loaded;
-    void loaded.runAsync();
-    return loaded;
   });
+}
+
+/**
+ * Whether a Promise made by one request may be settled by another: everywhere but workerd
+ * (whose navigator says "Cloudflare-Workers"). Where it may, a fiber's end wakes its
+ * request at once, so that requests answer in the order their fibers end; under workerd a
+ * request sees it at its next look.
+ */
+const wakeAcrossRequests = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent !== "Cloudflare-Workers";
+
+/**
+ * Runs the program's ready fibers, then waits on this request's own timer (see above), or
+ * until `wake` is called.
+ */
+async function turn(running: WeftProgram, setWake: (wake: () => void) => void = () => {}): Promise<void> {
+  const next = running.drive(SLICE_MS);
+  const ms = next === 0 ? 0 : Math.min(POLL_MS, Math.max(0, Math.ceil(next - performance.now())));
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    setWake(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** What an edge runtime passes as the third argument of fetch (workerd's ExecutionContext). */
+interface Context {
+  waitUntil(promise: Promise<unknown>): void;
 }
 
 export default {
   /** Serves one request from a fiber. */
-  async fetch(request: Request): Promise<Response> {
-    const running = await (starting ??= start());
+  async fetch(request: Request, _env?: unknown, ctx?: Context): Promise<Response> {
+    let running: WeftProgram;
+    try {
+      running = await ready();
+    } catch (e) {
+      return new Response(`the program cannot serve: ${(e as Error).message}`, { status: 500, headers: { "content-type": "text/plain" } });
+    }
     const id = nextId++;
     const exchange: Exchange = {
       method: request.method,
@@ -68,15 +140,35 @@ export default {
       answer: null,
     };
     exchanges.set(id, exchange);
+    let ended = false;
+    let failure: Error | null = null;
+    let wake: (() => void) | null = null;
     try {
-      await running.spawn("handle", id, `request #${id}`);
+      running.spawnCallback("handle", id, `request #${id}`, (error) => {
+        ended = true;
+        failure = error;
+        if (wakeAcrossRequests) wake?.();
+      });
+      inFlight++;
+      try {
+        while (!ended) await turn(running, (w) => (wake = w));
+      } finally {
+        inFlight--;
+      }
+      if (failure) return new Response((failure as Error).message, { status: 500, headers: { "content-type": "text/plain" } });
       const answer = exchange.answer ?? { status: 500, type: "text/plain", body: "the handler gave no answer" };
       return new Response(answer.body, { status: answer.status, headers: { "content-type": answer.type } });
     } catch (e) {
-      const message = e instanceof FiberError ? e.message : `the program cannot serve: ${(e as Error).message}`;
-      return new Response(message, { status: 500, headers: { "content-type": "text/plain" } });
+      return new Response(`the program cannot serve: ${(e as Error).message}`, { status: 500, headers: { "content-type": "text/plain" } });
     } finally {
       exchanges.delete(id);
+      if (ctx && inFlight > 0) {
+        ctx.waitUntil(
+          (async () => {
+            while (inFlight > 0) await turn(running);
+          })(),
+        );
+      }
     }
   },
 };

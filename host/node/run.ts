@@ -35,14 +35,28 @@ export async function loadBytes(bytes: Uint8Array<ArrayBuffer>, options: NodeRun
 
 /** Reads `file` and loads it as a weft program (see `loadBytes`); LoadError names what is wrong. */
 export async function loadFile(file: string, options: NodeRunOptions = {}): Promise<WeftProgram> {
-  let bytes: Uint8Array<ArrayBuffer>;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new LoadError(code === "ENOENT" ? `no such file: ${file}` : `cannot read ${file}: ${(e as Error).message}`);
+  const bytes = await readModule(file);
+  if (/\.[cm]?ts$/.test(file) && !isWasm(bytes)) {
+    throw new LoadError(`${file} is a program source: build it first (\`weft build ${file} -o app.wasm\`), then run the module`);
   }
   return loadBytes(bytes, { name: file, ...options });
+}
+
+/** The bytes of the module in `file`; LoadError says why they cannot be read. */
+export async function readModule(file: string): Promise<Uint8Array<ArrayBuffer>> {
+  try {
+    return new Uint8Array(await readFile(file));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new LoadError(`no such file: ${file}`);
+    if (code === "EISDIR") throw new LoadError(`${file} is a directory, not a module`);
+    throw new LoadError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+}
+
+/** True when `bytes` start as a WebAssembly binary does. */
+export function isWasm(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
 }
 
 /**

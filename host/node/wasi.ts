@@ -10,9 +10,9 @@
 // What it adds: a clear message for modules that are not WASI commands, and for a trap,
 // which wasm cannot catch (docs/WASI.md, "Failures"): `weft: fatal: wasm trap: ...`, status 3.
 
-import { readFile } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import path from "node:path";
-import { EXIT_LOAD_ERROR } from "./run.js";
+import { EXIT_LOAD_ERROR, LoadError, readModule } from "./run.js";
 
 /** What the program may see. */
 export interface WasiRunOptions {
@@ -38,10 +38,10 @@ export async function runWasiFile(file: string, args: string[], options: WasiRun
   };
   let bytes: Uint8Array<ArrayBuffer>;
   try {
-    bytes = new Uint8Array(await readFile(file));
+    bytes = await readModule(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    return fail(code === "ENOENT" ? `no such file: ${file}` : `cannot read ${file}: ${(e as Error).message}`);
+    if (e instanceof LoadError) return fail(e.message);
+    throw e;
   }
   let module: WebAssembly.Module;
   try {
@@ -63,6 +63,12 @@ export async function runWasiFile(file: string, args: string[], options: WasiRun
   const preopens: Record<string, string> = {};
   for (const spec of options.dirs ?? []) {
     const [host, guest] = spec.includes("::") ? spec.split("::", 2) : [spec, spec];
+    // checked here: the runtime's own error for a missing directory is a bare errno
+    const kind = await stat(host).then(
+      (s) => (s.isDirectory() ? null : "is not a directory"),
+      (e: NodeJS.ErrnoException) => (e.code === "ENOENT" ? "does not exist" : `cannot be opened (${e.code ?? e.message})`),
+    );
+    if (kind) return fail(`--dir ${spec}: ${host} ${kind}`);
     preopens[guest] = path.resolve(host);
   }
   const env: Record<string, string> = {};
@@ -71,15 +77,23 @@ export async function runWasiFile(file: string, args: string[], options: WasiRun
     if (eq <= 0) return fail(`--env expects NAME=value, got "${pair}"`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const { WASI } = await importWasi();
-  const wasi = new WASI({
-    version: "preview1",
-    args: [options.argv0 ?? path.basename(file), ...args],
-    env,
-    preopens,
-    returnOnExit: true,
-  });
-  const instance = await WebAssembly.instantiate(module, wasi.getImportObject() as WebAssembly.Imports);
+  let wasi: InstanceType<typeof import("node:wasi").WASI>;
+  try {
+    wasi = await withoutWasiWarning(async () => {
+      const { WASI } = await import("node:wasi");
+      return new WASI({
+        version: "preview1",
+        args: [options.argv0 ?? path.basename(file), ...args],
+        env,
+        preopens,
+        returnOnExit: true,
+      });
+    });
+  } catch (e) {
+    return fail(`cannot set up WASI for ${file}: ${(e as Error).message}`);
+  }
+  // `wasiImport`, not `getImportObject()`: Bun's node:wasi has only the former
+  const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport } as WebAssembly.Imports);
   try {
     return wasi.start(instance);
   } catch (e) {
@@ -94,8 +108,12 @@ export async function runWasiFile(file: string, args: string[], options: WasiRun
   }
 }
 
-/** node:wasi without Node 20's "WASI is an experimental feature" warning on stderr. */
-async function importWasi(): Promise<typeof import("node:wasi")> {
+/**
+ * Runs `f` (which loads node:wasi and makes a WASI) without the "WASI is an experimental
+ * feature" warning on stderr: Node 20 emits it when the module is loaded, Deno when the
+ * first WASI is made. Other warnings pass.
+ */
+async function withoutWasiWarning<T>(f: () => Promise<T>): Promise<T> {
   const emit = process.emitWarning;
   process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
     const text = typeof warning === "string" ? warning : warning.message;
@@ -103,7 +121,7 @@ async function importWasi(): Promise<typeof import("node:wasi")> {
     (emit as (...a: unknown[]) => void).call(process, warning, ...rest);
   }) as typeof process.emitWarning;
   try {
-    return await import("node:wasi");
+    return await f();
   } finally {
     process.emitWarning = emit;
   }
