@@ -382,7 +382,7 @@ export class WeftProgram {
     const until = performance.now() + sliceMs;
     for (;;) {
       if (this.over) return Infinity;
-      const status = this.step();
+      const status = this.step(until);
       if (this.over) return Infinity;
       // main's end is reported once (end() keeps its result); host-spawned fibers run on
       if (status === RunStatus.MainEnded) {
