@@ -54,6 +54,7 @@ import { Scope, memberEnded } from "./scope";
 import { WaitList, Waiters, WaitNode, SelectState, NODE_TAG, unlinkSelect, describeSelect } from "./sync/waitlist";
 import { Scratch, ShadowStack, Saved, SCRATCH_SIZE, GUARD_SIZE, copyWords } from "./stack";
 import { beginUnwind, endUnwind, beginRewind, resumed, unwindState, UnwindState, abandonUnwind } from "./switch";
+import { traceOn, traceSwitch, traceSpawn, traceWake, traceFail, traceEnd, WakeCause } from "./trace";
 
 /**
  * Is AssemblyScript's incremental GC in its mark phase? Reads the collector's private
@@ -229,6 +230,7 @@ function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
   let fiber = changetype<Fiber>(f);
   if (scope != 0) joinScope(fiber, scope);
   liveAdd(fiber);
+  if (traceOn) traceSpawn(f, current);
   ++spawnedCount;
   enqueue(f);
   return fiber;
@@ -350,6 +352,7 @@ export function ready(fiber: Fiber): void {
   if (fiber._waitList != 0) {
     misuse("ready() on fiber " + fiber.toString() + ", which is blocked on " + describeWait(fiber._waitList));
   }
+  if (traceOn) traceWake(changetype<usize>(fiber), current, WakeCause.Ready);
   enqueue(changetype<usize>(fiber));
 }
 
@@ -419,6 +422,7 @@ function mayBlock(f: usize): bool {
     } else {
       Rec.setWaitList(f, 0);
       Rec.setOutcome(f, outcome);
+      if (traceOn) traceWake(f, current, WakeCause.Op);
       enqueue(f);
     }
   }
@@ -441,6 +445,7 @@ function fireSelect(node: usize, outcome: Outcome): usize {
   }
   Rec.setWaitList(f, 0);
   Rec.setOutcome(f, outcome);
+  if (traceOn) traceWake(f, current, WakeCause.Op);
   enqueue(f);
   return f;
 }
@@ -527,6 +532,7 @@ export function cancelFiber(fiber: Fiber): void {
   if (<FiberState>fiber._state != FiberState.Blocked) return;
   detachWaiting(fiber);
   fiber._outcome = <u8>Outcome.Cancelled;
+  if (traceOn) traceWake(f, current, WakeCause.Cancel);
   enqueue(f);
 }
 
@@ -613,6 +619,7 @@ let pendingMisuse = false;
 
 function finish(f: usize, state: FiberState): void {
   Rec.setState(f, state);
+  if (traceOn) traceEnd(f, state);
   let timer = Rec.timer(f);
   if (timer != 0) TimerHeap.cancel(timer);
   if (Rec.flags(f) & HOST_SPAWNED) hostFiberEnded(f);
@@ -631,6 +638,7 @@ function finish(f: usize, state: FiberState): void {
   Rec.setWaiters(f, 0);
   while (w != 0) {
     let next = Rec.next(w);
+    if (traceOn) traceWake(w, f, WakeCause.Join);
     enqueue(w);
     w = next;
   }
@@ -731,6 +739,7 @@ export function run(budget: u32): RunStatus {
     current = f;
     Rec.setState(f, FiberState.Running);
     ++switchCount;
+    if (traceOn) traceSwitch(f);
     let saved = Rec.saved(f);
     if (saved != 0) {
       let slice = Saved.slice(saved);
@@ -797,6 +806,7 @@ function fireTimers(now: f64): void {
       detachWaiting(changetype<Fiber>(f));
       Rec.setOutcome(f, Outcome.TimedOut);
     }
+    if (traceOn) traceWake(f, 0, WakeCause.Timer);
     enqueue(f);
   }
 }
@@ -1019,6 +1029,7 @@ export function failCurrent(kind: FailureKind, message: string | null, file: str
 function failFiber(f: usize, kind: FailureKind, message: string, file: string | null, line: u32, column: u32): void {
   let fiber = changetype<Fiber>(f);
   let failure = new Failure(fiber.id, fiber._name, kind, message, file !== null ? file : "", line, column);
+  if (traceOn) traceFail(f, kind, message);
   fiber._failure = failure;
   unreported.push(failure);
   // a fiber that failed while suspending may already be queued or waiting

@@ -143,7 +143,8 @@ const GC_STATE_MARK = 1;
 /**
  * Binds the core's `weft.gc_marking` import (assembly/scheduler.ts `save`) to a read of
  * the collector's phase, which AssemblyScript does not export: the switch then skips its
- * write barrier outside the mark phase, where the barrier provably does nothing.
+ * write barrier outside the mark phase, where the barrier provably does nothing. Binds
+ * `weft.gc_state` (assembly/trace.ts) to the phase itself, for traces of collections.
  */
 export function bindGcMarking(module: binaryen.Module): void {
   const name = findImport(module, "weft", "gc_marking");
@@ -159,6 +160,11 @@ export function bindGcMarking(module: binaryen.Module): void {
     [],
     module.i32.eq(module.global.get(GC_STATE_GLOBAL, binaryen.i32), module.i32.const(GC_STATE_MARK)),
   );
+  // the tracer's view of the phase (assembly/trace.ts): the same global, read whole
+  const stateName = findImport(module, "weft", "gc_state");
+  if (stateName === null) return;
+  module.removeFunction(stateName);
+  module.addFunction(stateName, binaryen.none, binaryen.i32, [], module.global.get(GC_STATE_GLOBAL, binaryen.i32));
 }
 
 /**
