@@ -1057,6 +1057,11 @@ export function mainFailure(): Failure | null {
   return main !== null ? main._failure : null;
 }
 
+/** The newest live fiber's record (then `_liveNext`), or 0: for trace.ts, which names the fibers alive when it starts. */
+export function liveFirst(): usize {
+  return changetype<usize>(liveHead);
+}
+
 /** Id of the running fiber, or 0. */
 export function currentId(): u32 {
   return current != 0 ? changetype<Fiber>(current).id : 0;

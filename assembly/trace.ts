@@ -57,6 +57,8 @@
 import { Fiber, FiberState, Rec } from "./fiber";
 import { hostNow } from "./platform";
 import { WaitList, NODE_TAG, SelectState } from "./sync/waitlist";
+// the one upward import: a fiber that starts tracing opens its own run slice
+import { currentAddress, liveFirst } from "./scheduler";
 
 /**
  * The collector's phase (0 idle, 1 mark, 2 sweep): the build binds this import to a read
@@ -72,7 +74,10 @@ export const enum TraceKind {
   Switch = 1,
   /** fiber = woken, arg = waker (0: the scheduler), sub = WakeCause, reason = its outcome. */
   Wake = 2,
-  /** fiber = new fiber, arg = spawner (0: the host or top-level code), arg2 = name string + 1 (0: none). */
+  /**
+   * fiber = new fiber, arg = spawner (0: the host or top-level code), arg2 = name string + 1
+   * (0: none); sub 1: not a spawn, the name of a fiber alive when tracing started.
+   */
   Spawn = 3,
   /** fiber ended; sub = FiberState (Done, Failed). */
   End = 4,
@@ -197,7 +202,17 @@ export function startTrace(ringCapacity: u32, every: u32, byProgram: bool): bool
   stampLeft = 0;
   lastRun = 0;
   lastGc = gcState();
-  put(TraceKind.Toggle, 1, 0, 0, byProgram ? 1 : 0, 0, hostNow());
+  let t = hostNow();
+  put(TraceKind.Toggle, 1, 0, 0, byProgram ? 1 : 0, 0, t);
+  // the fibers alive now get their names (Spawn with sub 1: no spawn event), up to half the ring
+  for (let p = liveFirst(); p != 0 && head - tail < capacity >> 1; p = load<usize>(p, offsetof<Fiber>("_liveNext"))) {
+    let name = load<usize>(p, offsetof<Fiber>("_name"));
+    if (name != 0) put(TraceKind.Spawn, 1, 0, idOf(p), 0, intern(changetype<string>(name)), t);
+  }
+  // started by a running fiber: its slice is open from now on
+  let running = currentAddress();
+  if (running != 0) put(TraceKind.Switch, 0, 0, idOf(running), 0, 0, t);
+  lastRun = running;
   return true;
 }
 
