@@ -14,15 +14,16 @@ import type { ChromeTrace } from "../host/tracejson.js";
 import { summarize, checkTrace } from "../host/tracesummary.js";
 import { checkStructure, slicesOf, trackName } from "./tracecheck.js";
 
-const binaries = new Map<number, Uint8Array<ArrayBuffer>>();
+const binaries = new Map<number, Promise<Uint8Array<ArrayBuffer>>>();
+/** tests/programs/traced.ts built for `scenario`, once per test file. */
+function binary(scenario: number): Promise<Uint8Array<ArrayBuffer>> {
+  if (!binaries.has(scenario)) binaries.set(scenario, buildProgram("traced", { use: [`SCENARIO=${scenario}`] }).then((b) => new Uint8Array(b.binary)));
+  return binaries.get(scenario)!;
+}
 async function traced(scenario: number, options: RuntimeOptions) {
-  if (!binaries.has(scenario)) {
-    const { binary } = await buildProgram("traced", { use: [`SCENARIO=${scenario}`] });
-    binaries.set(scenario, new Uint8Array(binary));
-  }
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const program = await WeftProgram.load(binaries.get(scenario)!, {
+  const program = await WeftProgram.load(await binary(scenario), {
     stdout: (l) => stdout.push(l),
     stderr: (l) => stderr.push(l),
     imports: { app: { lookup: asyncImport(async (k: number) => k * 2) } },
@@ -126,8 +127,7 @@ describe("tracing", () => {
   }, 60_000);
 
   it("can be started and stopped by the host", async () => {
-    const { binary } = await buildProgram("traced", { use: ["SCENARIO=3"] });
-    const program = await WeftProgram.load(new Uint8Array(binary), { stdout: () => {} });
+    const program = await WeftProgram.load(await binary(3), { stdout: () => {} });
     expect(program.trace()).toBeNull();
     expect(program.traceStart()).toBe(true);
     expect(program.traceStart()).toBe(false);
@@ -163,8 +163,7 @@ describe("tracing", () => {
   }, 60_000);
 
   it("rejects a trace option that is not a whole number", async () => {
-    const { binary } = await buildProgram("traced", { use: ["SCENARIO=3"] });
-    const program = await WeftProgram.load(new Uint8Array(binary), { stdout: () => {} });
+    const program = await WeftProgram.load(await binary(3), { stdout: () => {} });
     expect(() => program.traceStart({ capacity: -1 })).toThrow("trace capacity must be a whole number of records, got -1");
   }, 60_000);
 });
@@ -175,9 +174,8 @@ describe("weft run --trace and weft trace summary", () => {
 
   it("writes a trace file that the summary reads", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "weft-trace-"));
-    const { binary } = await buildProgram("traced", { use: ["SCENARIO=1"] });
     const wasm = path.join(dir, "p.wasm");
-    writeFileSync(wasm, binary);
+    writeFileSync(wasm, await binary(1));
     const out = path.join(dir, "out.json");
     const run = await exec(process.execPath, [weft, "run", "--trace", out, "--trace-by-program", wasm]);
     expect(run.stdout).toBe("done\n");

@@ -200,26 +200,34 @@ export class TraceTimeline {
     c.rect(LABEL_W, AXIS_H, pw, h - AXIS_H);
     c.clip();
     const flows = new Map<number, TraceEvent>();
-    for (const e of this.trace.traceEvents) {
-      const row = rowOf.get(`${e.pid}:${e.tid}`);
-      if (row === undefined) continue;
-      if (e.ph === "X") {
-        const x0 = x(e.ts);
-        const x1 = x(e.ts + (e.dur ?? 0));
+    // slices snap to whole pixels (at least one wide), so that a slice shorter than a
+    // pixel still shows in its own colour; blocks first, runs over them
+    for (const pass of ["block", "run"]) {
+      for (const e of this.trace.traceEvents) {
+        if (e.ph !== "X" || (e.cat === "run") !== (pass === "run")) continue;
+        const row = rowOf.get(`${e.pid}:${e.tid}`);
+        if (row === undefined) continue;
+        const x0 = Math.floor(x(e.ts));
+        const x1 = Math.max(x0 + 1, Math.round(x(e.ts + (e.dur ?? 0))));
         if (x1 < LABEL_W || x0 > w) continue;
         if (e.cat === "run") {
           c.fillStyle = RUN_COLOR;
-          c.fillRect(x0, y(row) + 2, Math.max(1, x1 - x0), ROW_H - 4);
+          c.fillRect(x0, y(row) + 2, x1 - x0, ROW_H - 4);
           counts.runSlices++;
         } else if (e.cat === "block") {
           c.fillStyle = blockColor(String(e.args?.reason ?? e.name)) + "90";
-          c.fillRect(x0, y(row) + 5, Math.max(1, x1 - x0), ROW_H - 10);
+          c.fillRect(x0, y(row) + 5, x1 - x0, ROW_H - 10);
           counts.blockSlices++;
         } else {
           c.fillStyle = "#2b3440";
-          c.fillRect(x0, y(row) + 3, Math.max(1, x1 - x0), ROW_H - 6);
+          c.fillRect(x0, y(row) + 3, x1 - x0, ROW_H - 6);
         }
-      } else if (e.ph === "i") {
+      }
+    }
+    for (const e of this.trace.traceEvents) {
+      const row = rowOf.get(`${e.pid}:${e.tid}`);
+      if (row === undefined) continue;
+      if (e.ph === "i") {
         const px = x(e.ts);
         if (px < LABEL_W || px > w) continue;
         c.fillStyle = e.cat === "failure" ? "#ef4444" : e.cat === "mark" ? "#f2b134" : "#d6dde6";

@@ -156,9 +156,9 @@ export class LiveView {
   }
 
   /**
-   * The ring's members around a circle, blocked ones faint; the holder of the token (the
-   * member not blocked) as a large dot, its positions in the last second as a fading trail,
-   * and the hop rate in the middle.
+   * The ring's members around a circle, coloured by state; when one member alone is not
+   * blocked it holds the token: a large dot, with its positions in the last second as a
+   * fading trail; the hop rate in the middle.
    */
   drawRing(states: Uint8Array | null, total: number, t: number, rates: Rates | null): void {
     const c = this.grid.getContext("2d")!;
@@ -173,30 +173,35 @@ export class LiveView {
       const a = (i / n) * 2 * Math.PI - Math.PI / 2;
       return [cx + r * Math.cos(a), cy + r * Math.sin(a)];
     };
-    // the members: a faint circle (dots when few enough to tell apart)
-    c.strokeStyle = STATE_COLORS[2] + "70";
-    c.lineWidth = 3;
-    c.beginPath();
-    c.arc(cx, cy, r, 0, 2 * Math.PI);
-    c.stroke();
-    if (n <= 400) {
-      c.fillStyle = STATE_COLORS[2];
-      for (let i = 0; i < n; i++) {
-        const [px, py] = at(i);
-        c.fillRect(px - 1.5, py - 1.5, 3, 3);
-      }
-    }
-    // who holds the token now (ready or running: not blocked, not ended)
+    // the members around the circle, coloured by state: in at most 720 arcs, each showing
+    // the most active state among its members (ready over running over blocked over ended)
+    const arcs = Math.min(n, 720);
+    const rank = [3, 2, 1, 0, 0]; // by FiberState: ready, running, blocked, done, failed
+    const best = new Int8Array(arcs).fill(-1);
+    let active = 0;
     let holder = -1;
     if (states) {
       for (let i = 0; i < states.length; i++) {
-        if (states[i] === 0 || states[i] === 1) {
-          holder = i;
-          break;
+        const a = Math.floor((i * arcs) / n);
+        const st = states[i];
+        if (best[a] < 0 || rank[st] > rank[best[a]]) best[a] = st;
+        if (st === 0 || st === 1) {
+          active++;
+          if (holder < 0) holder = i;
         }
       }
     }
-    if (holder >= 0) this.holders.push({ index: holder, t });
+    c.lineWidth = 6;
+    for (let a = 0; a < arcs; a++) {
+      const st = best[a];
+      c.strokeStyle = st < 0 ? "#1b222c" : STATE_COLORS[st] + (st === 2 ? "90" : "");
+      c.beginPath();
+      c.arc(cx, cy, r, (a / arcs) * 2 * Math.PI - Math.PI / 2, ((a + 1) / arcs) * 2 * Math.PI - Math.PI / 2);
+      c.stroke();
+    }
+    // one member not blocked: it holds the token (else the round is starting or ending)
+    if (active === 1) this.holders.push({ index: holder, t });
+    else holder = -1;
     while (this.holders.length && this.holders[0].t < t - 1000) this.holders.shift();
     for (const p of this.holders) {
       const age = (t - p.t) / 1000;
@@ -218,7 +223,7 @@ export class LiveView {
       c.fillStyle = "#d6dde6";
       c.fillText(`token at member ${holder + 1} of ${n.toLocaleString("en")}`, cx, cy - 8);
     } else {
-      c.fillText(`${n.toLocaleString("en")} members`, cx, cy - 8);
+      c.fillText(`${n.toLocaleString("en")} members, ${active.toLocaleString("en")} ready`, cx, cy - 8);
     }
     if (rates) {
       c.fillStyle = "#34d399";
