@@ -52,7 +52,10 @@
 //   hostcall.ts   completeHostCall  traceHostDone(token, failed)         the host completed it
 //   io/host.ts    finish        traceIo(call.token)                      the call is weft/io I/O
 // Collections are seen by traceSwitch / traceRunBegin / traceRunEnd through the collector's
-// phase (`weft.gc_state`, bound by build/passes.ts).
+// phase (`weft.gc_state`, bound by build/passes.ts). trace.ts itself asks the scheduler for
+// the running fiber and the live list (`currentAddress`, `liveFirst`: the one upward
+// import) only when tracing starts. The build keeps the hooks on hot paths out of line
+// (build.ts OUT_OF_LINE_HOOKS): the switch then carries a branch and, when on, one call.
 
 import { Fiber, FiberState, Rec } from "./fiber";
 import { hostNow } from "./platform";

@@ -10,6 +10,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { buildProgram, root } from "./helpers.js";
 import { WeftProgram, asyncImport, type RuntimeOptions } from "../host/runtime.js";
+import { loadBytes, closeIo } from "../host/node/run.js";
 import type { ChromeTrace } from "../host/tracejson.js";
 import { summarize, checkTrace } from "../host/tracesummary.js";
 import { checkStructure, slicesOf, trackName } from "./tracecheck.js";
@@ -165,6 +166,27 @@ describe("tracing", () => {
   it("rejects a trace option that is not a whole number", async () => {
     const program = await WeftProgram.load(await binary(3), { stdout: () => {} });
     expect(() => program.traceStart({ capacity: -1 })).toThrow("trace capacity must be a whole number of records, got -1");
+  }, 60_000);
+});
+
+describe("I/O in a trace", () => {
+  it("names a fiber's waits for weft/io as I/O, with the operation", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "weft-trace-io-"));
+    const file = path.join(dir, "in.txt");
+    writeFileSync(file, "hello, trace");
+    const { binary } = await buildProgram("tracedio");
+    const stdout: string[] = [];
+    const program = await loadBytes(new Uint8Array(binary), { io: { args: [file] }, stdout: (l) => stdout.push(l), trace: true });
+    await program.runAsync();
+    closeIo(program);
+    expect(stdout).toEqual(["read 12"]);
+    const trace = program.trace()!;
+    checkStructure(trace);
+    const io = blocks(trace).filter((b) => b.args!.reason === "I/O");
+    expect(io.length).toBeGreaterThan(0);
+    for (const b of io) expect(b.name).toMatch(/^I\/O (open|read|stat) #\d+$/);
+    expect(io.every((b) => b.tid === 1 && b.args!.woken_by === "host")).toBe(true);
+    expect(summarize(trace).fibers[0].blockedMs["I/O"]).toBeGreaterThan(0);
   }, 60_000);
 });
 
