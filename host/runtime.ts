@@ -27,7 +27,7 @@ import {
 import { Rtrace } from "./rtrace.js";
 import { Ports } from "./ports.js";
 import { fetchImports } from "./fetch.js";
-import { TraceRecorder, canTrace, type TraceOptions } from "./trace.js";
+import { TraceRecorder, canTrace, tracePending, type TraceOptions } from "./trace.js";
 import { toChromeTrace, type ChromeTrace } from "./tracejson.js";
 
 export type { Stats } from "./abi.js";
@@ -451,10 +451,8 @@ export class WeftProgram {
   private drainTrace(): void {
     if (this.recorder === null) {
       // a program may start tracing itself: collect from its first records on
-      if (!canTrace(this.exports)) return;
-      const probe = new TraceRecorder(this.exports);
-      if (!probe.pending()) return;
-      this.recorder = probe;
+      if (!canTrace(this.exports) || !tracePending(this.exports)) return;
+      this.recorder = new TraceRecorder(this.exports);
     }
     this.recorder.drain();
   }

@@ -89,6 +89,13 @@ export function canTrace(exports: WeftExports): boolean {
   return typeof (exports as unknown as Partial<TraceExports>).__weft_trace_header === "function";
 }
 
+/** True if the core of a module that can trace holds records or drops not yet drained. */
+export function tracePending(exports: WeftExports): boolean {
+  const x = exports as WeftExports & TraceExports;
+  const w = new Uint32Array(x.memory.buffer, x.__weft_trace_header(), 7);
+  return w[2] !== w[3] || w[6] !== 0;
+}
+
 /** Collects a program's trace records. */
 export class TraceRecorder {
   readonly chunks: TraceChunk[] = [];
@@ -141,12 +148,6 @@ export class TraceRecorder {
     const at = this.x.__weft_trace_header();
     const w = new Uint32Array(this.x.memory.buffer, at, 10);
     return { on: w[1] === 1, head: w[2], tail: w[3], capacity: w[4], ring: w[5], dropped: w[6], stampEvery: w[7], strings: w[8] };
-  }
-
-  /** True if the core holds records or drops not yet drained (cheap: one export call). */
-  pending(): boolean {
-    const h = this.header();
-    return h.head !== h.tail || h.dropped !== 0;
   }
 
   /** Copies the records the core holds into a new chunk; returns how many. */

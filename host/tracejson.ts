@@ -234,7 +234,10 @@ export function toChromeTrace(recorder: TraceRecorder, name = "weft program"): C
       case Kind.Spawn: {
         if (r.sub === 1) {
           // alive when tracing started: only its name
-          if (r.text !== null) meta.push({ name: "thread_name", ph: "M", ts: 0, pid: SCHEDULER_PID, tid: r.fiber, args: { name: `#${r.fiber} ${r.text}` } });
+          if (r.text !== null) {
+            meta.push({ name: "thread_name", ph: "M", ts: 0, pid: SCHEDULER_PID, tid: r.fiber, args: { name: `#${r.fiber} ${r.text}` } });
+            meta.push({ name: "thread_sort_index", ph: "M", ts: 0, pid: SCHEDULER_PID, tid: r.fiber, args: { sort_index: r.fiber } });
+          }
           break;
         }
         const label = r.text !== null ? `#${r.fiber} ${r.text}` : `#${r.fiber}`;
