@@ -11,7 +11,7 @@ import { FailureKind } from "./fiber";
 import { nextDeadline } from "./scheduler";
 import { completeHostCall, hostCallsPending } from "./hostcall";
 import { spawnForHost, takeSettled, settledResult, settledFailure } from "./interop";
-import { traceOn, traceRunBegin, traceRunEnd, startTrace, stopTrace, traceHeader, traceString, traceDrained } from "./trace";
+import { traceOn, traceRunBegin, traceRunEnd, startTrace, stopTrace, traceHeader, traceString, traceDrained, traceGc, GcEvent } from "./trace";
 
 // @ts-ignore: decorator
 @external("weft", "main")
@@ -155,4 +155,22 @@ export function __weft_trace_string(index: u32): string | null {
 /** The host has read every record and string: frees them for new ones. */
 export function __weft_trace_drained(): void {
   traceDrained();
+}
+
+// The collector's steps (build/passes.ts `bindGcProfile` links AssemblyScript's profiling
+// hooks here and removes these exports): recorded while tracing.
+
+/** An incremental collector step begins; `total` bytes are allocated. */
+export function __weft_gc_interrupt(total: usize): void {
+  if (traceOn) traceGc(GcEvent.StepBegin, total);
+}
+
+/** The step ends. */
+export function __weft_gc_yield(total: usize): void {
+  if (traceOn) traceGc(GcEvent.StepEnd, total);
+}
+
+/** A full collection (`__collect()`) ended. */
+export function __weft_gc_collect(total: usize): void {
+  if (traceOn) traceGc(GcEvent.Full, total);
 }

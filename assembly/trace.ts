@@ -51,8 +51,12 @@
 //   hostcall.ts   HostCall()    traceHostCall(token, what)               a host call starts
 //   hostcall.ts   completeHostCall  traceHostDone(token, failed)         the host completed it
 //   io/host.ts    finish        traceIo(call.token)                      the call is weft/io I/O
-// Collections are seen by traceSwitch / traceRunBegin / traceRunEnd through the collector's
-// phase (`weft.gc_state`, bound by build/passes.ts). trace.ts itself asks the scheduler for
+//   abi.ts        __weft_gc_interrupt / _yield / _collect  traceGc(...)  collector steps
+// Collections: AssemblyScript's collector reports each incremental step and each full
+// collection (its ASC_PROFILE hooks, linked by build/passes.ts `bindGcProfile` to
+// abi.ts `__weft_gc_*`, which call traceGc while tracing; not in rtrace builds, whose
+// host takes those hooks, nor under WASI); `weft.gc_state` (build/passes.ts
+// `bindGcMarking`) gives the phase after each. trace.ts itself asks the scheduler for
 // the running fiber and the live list (`currentAddress`, `liveFirst`: the one upward
 // import) only when tracing starts. The build keeps the hooks on hot paths out of line
 // (build.ts OUT_OF_LINE_HOOKS): the switch then carries a branch and, when on, one call.
@@ -92,7 +96,7 @@ export const enum TraceKind {
   HostDone = 7,
   /** host call arg (token) is weft/io I/O. */
   Io = 8,
-  /** the collector entered phase sub (0 idle, 1 mark, 2 sweep). */
+  /** the collector: sub = GcEvent, reason = its phase after it (0 idle, 1 mark, 2 sweep), arg = bytes allocated. */
   Gc = 9,
   /** the scheduler was entered (`__weft_run`). */
   RunBegin = 10,
@@ -102,6 +106,16 @@ export const enum TraceKind {
   Toggle = 12,
   /** a mark from the program (`traceMark`): fiber = the running fiber, arg2 = text string + 1. */
   Mark = 13,
+}
+
+/** What the collector did (sub of a Gc record). */
+export const enum GcEvent {
+  /** An incremental step began (an allocation crossed the threshold). */
+  StepBegin = 0,
+  /** The step ended; with phase idle, a whole cycle has ended. */
+  StepEnd = 1,
+  /** A full collection (`__collect()`) ended. */
+  Full = 2,
 }
 
 /** Why a fiber's run slice ended (sub of a Switch record). */
@@ -168,8 +182,6 @@ let stampEvery: u32 = DEFAULT_STAMP_EVERY;
 let stampLeft: u32 = 0;
 /** The fiber whose run slice is open (the running one), or 0. */
 let lastRun: usize = 0;
-/** The collector's phase at the last look. */
-let lastGc: i32 = 0;
 /** Strings the records since the last drain refer to (index + 1 in the record). */
 let strings = new Array<string>();
 
@@ -204,7 +216,6 @@ export function startTrace(ringCapacity: u32, every: u32, byProgram: bool): bool
   traceOn = true;
   stampLeft = 0;
   lastRun = 0;
-  lastGc = gcState();
   let t = hostNow();
   put(TraceKind.Toggle, 1, 0, 0, byProgram ? 1 : 0, 0, t);
   // the fibers alive now get their names (Spawn with sub 1: no spawn event), up to half the ring
@@ -250,8 +261,6 @@ export function traceMark(text: string): void {
 /** The trampoline switches fiber `f` in; the slice before it (if any) ends here. */
 export function traceSwitch(f: usize): void {
   let t = stamp();
-  let gc = gcState();
-  if (gc != lastGc) gcChanged(gc);
   let prev = lastRun;
   lastRun = f;
   // the common case first: the fiber before yielded (no reason to look up)
@@ -301,18 +310,19 @@ export function traceIo(token: u32): void {
   put(TraceKind.Io, 0, 0, idOf(lastRun), token, 0, NaN);
 }
 
+/** The collector did `event` with `total` bytes allocated. */
+export function traceGc(event: GcEvent, total: usize): void {
+  put(TraceKind.Gc, <i32>event, gcState(), 0, <u32>total, 0, hostNow());
+}
+
 /** The host entered the scheduler. */
 export function traceRunBegin(): void {
-  let gc = gcState();
-  if (gc != lastGc) gcChanged(gc);
   put(TraceKind.RunBegin, 0, 0, 0, 0, 0, hostNow());
 }
 
 /** The scheduler returns `status` to the host: the last slice ends here. */
 export function traceRunEnd(status: i32): void {
   closeSlice();
-  let gc = gcState();
-  if (gc != lastGc) gcChanged(gc);
   put(TraceKind.RunEnd, status, 0, 0, 0, 0, hostNow());
 }
 
@@ -381,11 +391,6 @@ function closeSlice(): void {
   if (prev == 0) return;
   lastRun = 0;
   put(TraceKind.Switch, <i32>outOf(prev), reasonOf(prev), 0, idOf(prev), argOf(prev), hostNow());
-}
-
-function gcChanged(gc: i32): void {
-  lastGc = gc;
-  put(TraceKind.Gc, gc, 0, 0, 0, 0, hostNow());
 }
 
 function intern(s: string): u32 {

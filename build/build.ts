@@ -29,6 +29,7 @@ import {
   linkInit,
   linkExports,
   bindGcMarking,
+  bindGcProfile,
   bindExceptions,
   analyze,
   hideStateIntrinsic,
@@ -206,6 +207,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     module.setFeatures(FEATURES);
     linkMain(module, path.relative(process.cwd(), entry));
     bindGcMarking(module);
+    if (!wasi && !options.rtrace) bindGcProfile(module);
     const spawnable = linkExports(module);
     if (spawnable.length) log(`spawnable from the host: ${spawnable.join(", ")}`);
     if (wasi) linkInit(module, INIT_EXPORT);
@@ -285,6 +287,9 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
     ...(options.use ?? []),
   ];
   if (options.rtrace) uses.push("ASC_RTRACE=1");
+  // the collector reports its steps (rtrace.oninterrupt/onyield/oncollect), which
+  // bindGcProfile links to the tracer; rtrace builds give those imports to the host instead
+  else if (!wasi) uses.push("ASC_PROFILE=1");
   const args = [
     path.basename(entry),
     wasi ? WASI_ENTRY : ABI_ENTRY,

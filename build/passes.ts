@@ -167,6 +167,33 @@ export function bindGcMarking(module: binaryen.Module): void {
   module.addFunction(stateName, binaryen.none, binaryen.i32, [], module.global.get(GC_STATE_GLOBAL, binaryen.i32));
 }
 
+/** The collector's profiling imports (asc `ASC_PROFILE`) and the ABI exports that take them. */
+const GC_PROFILE_LINKS: [string, string][] = [
+  ["oninterrupt", "__weft_gc_interrupt"],
+  ["onyield", "__weft_gc_yield"],
+  ["oncollect", "__weft_gc_collect"],
+];
+
+/**
+ * Links the collector's profiling imports (`rtrace.oninterrupt(total)` when an
+ * incremental step begins, `onyield(total)` when it ends, `oncollect(total)` after a full
+ * collection; compiled in by asc's ASC_PROFILE) to the tracer's exports in assembly/abi.ts,
+ * which record them when tracing is on, and unexports those. A step is far more work than
+ * the call.
+ */
+export function bindGcProfile(module: binaryen.Module): void {
+  for (const [hook, exportName] of GC_PROFILE_LINKS) {
+    const importName = findImport(module, "rtrace", hook);
+    const exportRef = module.getExport(exportName);
+    if (importName === null) continue;
+    if (!exportRef) throw new BuildError(`internal: the collector's ${hook} hook has no ${exportName} to link to`);
+    const target = binaryen.getExportInfo(exportRef).value;
+    module.removeFunction(importName);
+    module.addFunction(importName, binaryen.i32, binaryen.none, [], module.call(target, [module.local.get(0, binaryen.i32)], binaryen.none));
+    module.removeExport(exportName);
+  }
+}
+
 /**
  * Links the runner's `weft.init` import to the program's top-level code, which asc
  * exported under `exportName` (`--exportStart`), and unexports it: a WASI command exports

@@ -12,8 +12,10 @@
 //   - wake-ups by another fiber: flow events `s` (on the waker's track, inside its run
 //     slice) and `f` (bp "e", at the start of the woken fiber's next run slice);
 //   - instants (`i`): spawn, end, failure (with its message), host calls, marks,
-//     collector phases, trace start/stop and gaps; the collector's phase is also a
-//     counter (`C`, "gc phase": 0 idle, 1 mark, 2 sweep);
+//     trace start/stop and gaps;
+//   - the collector's track (tid COLLECTOR_TID, "collector"): each incremental step as an
+//     `X` "gc step", instants "gc: cycle done" and "gc: full collection", and a counter
+//     (`C`, "gc allocated bytes");
 //   - scheduler slices (cat "scheduler", tid 0): each call of the host into the scheduler.
 // Invariants (tests/trace.test.ts checks them): on each track the X events never overlap,
 // every slice is closed, every block ends at a wake or at the end of the trace (args say
@@ -50,6 +52,8 @@ export interface ChromeTrace {
 
 /** The process id of the (one) scheduler: tracks group under it. */
 export const SCHEDULER_PID = 1;
+/** The collector's track (a tid no fiber gets; sorted first). */
+export const COLLECTOR_TID = 2147483646;
 
 const WAIT_KINDS: Record<number, [reason: string, object: string]> = {
   0: ["chan send", "chan #% send"],
@@ -118,6 +122,8 @@ export function toChromeTrace(recorder: TraceRecorder, name = "weft program"): C
     openFlows.delete(id);
   };
   let runBegin: number | null = null;
+  let gcStep: { ts: number; bytes: number } | null = null;
+  let collectorSeen = false;
   let lastTs = 0;
 
   const track = (id: number): FiberTrack => {
@@ -279,10 +285,23 @@ export function toChromeTrace(recorder: TraceRecorder, name = "weft program"): C
         instant(call?.fiber ?? 0, ts, `host call done: ${call?.what ?? "?"} #${r.arg}${r.sub ? " (error)" : ""}`, "host", { token: r.arg, error: r.sub === 1 });
         break;
       }
-      case Kind.Gc:
-        instant(0, ts, `gc: ${GC_PHASES[r.sub] ?? r.sub}`, "gc", undefined, "p");
-        events.push({ name: "gc phase", ph: "C", ts, pid: SCHEDULER_PID, tid: 0, args: { phase: r.sub } });
+      case Kind.Gc: {
+        const phase = GC_PHASES[r.reason] ?? String(r.reason);
+        collectorSeen = true;
+        events.push({ name: "gc allocated bytes", ph: "C", ts, pid: SCHEDULER_PID, tid: COLLECTOR_TID, args: { bytes: r.arg } });
+        if (r.sub === 0) {
+          gcStep = { ts, bytes: r.arg };
+        } else if (r.sub === 1) {
+          if (gcStep !== null) {
+            events.push({ name: "gc step", ph: "X", ts: gcStep.ts, dur: Math.max(0, ts - gcStep.ts), pid: SCHEDULER_PID, tid: COLLECTOR_TID, cat: "gc", args: { bytes_before: gcStep.bytes, bytes_after: r.arg, phase_after: phase } });
+          }
+          gcStep = null;
+          if (r.reason === 0) instant(COLLECTOR_TID, ts, "gc: cycle done", "gc", { bytes: r.arg });
+        } else {
+          instant(COLLECTOR_TID, ts, "gc: full collection", "gc", { bytes: r.arg });
+        }
         break;
+      }
       case Kind.RunBegin:
         runBegin = ts;
         break;
@@ -337,6 +356,15 @@ export function toChromeTrace(recorder: TraceRecorder, name = "weft program"): C
     if (named.has(id)) continue;
     meta.push({ name: "thread_name", ph: "M", ts: 0, pid: SCHEDULER_PID, tid: id, args: { name: fiberLabel(id) } });
     meta.push({ name: "thread_sort_index", ph: "M", ts: 0, pid: SCHEDULER_PID, tid: id, args: { sort_index: id } });
+  }
+  if (gcStep !== null) {
+    events.push({ name: "gc step", ph: "X", ts: gcStep.ts, dur: Math.max(0, lastTs - gcStep.ts), pid: SCHEDULER_PID, tid: COLLECTOR_TID, cat: "gc", args: { bytes_before: gcStep.bytes } });
+  }
+  if (collectorSeen) {
+    meta.unshift(
+      { name: "thread_name", ph: "M", ts: 0, pid: SCHEDULER_PID, tid: COLLECTOR_TID, args: { name: "collector" } },
+      { name: "thread_sort_index", ph: "M", ts: 0, pid: SCHEDULER_PID, tid: COLLECTOR_TID, args: { sort_index: -1 } },
+    );
   }
   meta.unshift(
     { name: "process_name", ph: "M", ts: 0, pid: SCHEDULER_PID, tid: 0, args: { name: `${name} (scheduler 0)` } },

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { buildProgram, root } from "./helpers.js";
 import { WeftProgram, asyncImport, type RuntimeOptions } from "../host/runtime.js";
 import { loadBytes, closeIo } from "../host/node/run.js";
-import type { ChromeTrace } from "../host/tracejson.js";
+import { COLLECTOR_TID, type ChromeTrace } from "../host/tracejson.js";
 import { summarize, checkTrace } from "../host/tracesummary.js";
 import { checkStructure, slicesOf, trackName } from "./tracecheck.js";
 
@@ -161,6 +161,23 @@ describe("tracing", () => {
     expect(instants(trace!, "gap")[0].name).toBe(`${recorder.droppedOldest} earlier records dropped (host limit 10000)`);
     // the tracks keep their names although their spawns were dropped
     expect(trackName(trace!, 2)).toBe("#2 a");
+  }, 60_000);
+
+  it("shows the collector's steps, its cycles and a full collection on a track of its own", async () => {
+    const { trace, stdout } = await traced(4, { trace: true });
+    expect(stdout).toEqual(["allocated"]);
+    checkStructure(trace!);
+    expect(trackName(trace!, COLLECTOR_TID)).toBe("collector");
+    const steps = slicesOf(trace!, COLLECTOR_TID, "gc");
+    // 40,000 allocations of 1 KiB: many incremental steps, cycles that end
+    expect(steps.length).toBeGreaterThan(10);
+    for (const s of steps) expect(s.args!.bytes_after as number).toBeLessThanOrEqual((s.args!.bytes_before as number) + 4096);
+    const marks = instants(trace!, "gc");
+    expect(marks.filter((e) => e.name === "gc: cycle done").length).toBe(steps.filter((s) => s.args!.phase_after === "idle").length);
+    expect(marks.filter((e) => e.name === "gc: full collection").length).toBe(1);
+    expect(marks.every((e) => e.tid === COLLECTOR_TID)).toBe(true);
+    const counter = trace!.traceEvents.filter((e) => e.ph === "C" && e.name === "gc allocated bytes");
+    expect(counter.length).toBe(2 * steps.length + 1);
   }, 60_000);
 
   it("rejects a trace option that is not a whole number", async () => {

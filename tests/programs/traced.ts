@@ -3,7 +3,8 @@
 //
 // SCENARIO (asc --use): 0 everything below, from the start; 1 the program starts and stops
 // tracing itself around one part; 2 a spawn storm of 5,000 fibers in one slice (overflows
-// a small ring); 3 a long run of yields (bounded by the host's record limit).
+// a small ring); 3 a long run of yields (bounded by the host's record limit); 4 two
+// fibers that allocate while they yield (the collector's steps), then one full collection.
 import { Channel, Select, Mutex, WaitGroup, HostCall, Outcome, outcome, spawn, spawnWith, sleep, yieldNow, traceStart, traceStop, traceMark } from "weft";
 
 // @ts-ignore: compile-time constant from --use
@@ -53,6 +54,17 @@ function asker(): void {
 }
 
 function nothing(): void {}
+
+let kept: Array<Uint8Array> = [];
+function allocator(rounds: i32): void {
+  for (let i = 0; i < rounds; i++) {
+    const a = new Uint8Array(1024);
+    a[0] = <u8>i;
+    if (i % 16 == 0) kept.push(a);
+    if (kept.length > 64) kept = [];
+    yieldNow();
+  }
+}
 
 function yielder(n: i32): void {
   for (let i = 0; i < n; i++) yieldNow();
@@ -111,6 +123,13 @@ export function main(): void {
     for (let i = 0; i < 5000; i++) spawn(nothing);
     yieldNow();
     console.log("stormed");
+  } else if (WHICH == 4) {
+    const a = spawnWith(allocator, 20000, "alloc a");
+    const b = spawnWith(allocator, 20000, "alloc b");
+    a.join();
+    b.join();
+    __collect(); // one full collection
+    console.log("allocated");
   } else {
     const a = spawnWith(yielder, 20000, "a");
     const b = spawnWith(yielder, 20000, "b");
