@@ -15,19 +15,21 @@ import { COLLECTOR_TID, type ChromeTrace } from "../host/tracejson.js";
 import { summarize, checkTrace } from "../host/tracesummary.js";
 import { checkStructure, slicesOf, trackName } from "./tracecheck.js";
 
-const binaries = new Map<number, Promise<Uint8Array<ArrayBuffer>>>();
-/** tests/programs/traced.ts built for `scenario`, once per test file. */
-function binary(scenario: number): Promise<Uint8Array<ArrayBuffer>> {
-  if (!binaries.has(scenario)) binaries.set(scenario, buildProgram("traced", { use: [`SCENARIO=${scenario}`] }).then((b) => new Uint8Array(b.binary)));
-  return binaries.get(scenario)!;
+let built: Promise<Uint8Array<ArrayBuffer>> | null = null;
+/** tests/programs/traced.ts, built once per test file; `app.scenario()` chooses what it does. */
+function binary(): Promise<Uint8Array<ArrayBuffer>> {
+  built ??= buildProgram("traced").then((b) => new Uint8Array(b.binary));
+  return built;
 }
+/** The host imports of traced.ts for `scenario`. */
+const appImports = (scenario: number) => ({ app: { scenario: () => scenario, lookup: asyncImport(async (k: number) => k * 2) } });
 async function traced(scenario: number, options: RuntimeOptions) {
   const stdout: string[] = [];
   const stderr: string[] = [];
-  const program = await WeftProgram.load(await binary(scenario), {
+  const program = await WeftProgram.load(await binary(), {
     stdout: (l) => stdout.push(l),
     stderr: (l) => stderr.push(l),
-    imports: { app: { lookup: asyncImport(async (k: number) => k * 2) } },
+    imports: appImports(scenario),
     ...options,
   });
   const result = await program.runAsync();
@@ -128,7 +130,7 @@ describe("tracing", () => {
   }, 60_000);
 
   it("can be started and stopped by the host", async () => {
-    const program = await WeftProgram.load(await binary(3), { stdout: () => {} });
+    const program = await WeftProgram.load(await binary(), { stdout: () => {}, imports: appImports(3) });
     expect(program.trace()).toBeNull();
     expect(program.traceStart()).toBe(true);
     expect(program.traceStart()).toBe(false);
@@ -181,7 +183,7 @@ describe("tracing", () => {
   }, 60_000);
 
   it("rejects a trace option that is not a whole number", async () => {
-    const program = await WeftProgram.load(await binary(3), { stdout: () => {} });
+    const program = await WeftProgram.load(await binary(), { stdout: () => {}, imports: appImports(3) });
     expect(() => program.traceStart({ capacity: -1 })).toThrow("trace capacity must be a whole number of records, got -1");
   }, 60_000);
 });
@@ -202,8 +204,9 @@ describe("I/O in a trace", () => {
     const io = blocks(trace).filter((b) => b.args!.reason === "I/O");
     expect(io.length).toBeGreaterThan(0);
     for (const b of io) expect(b.name).toMatch(/^I\/O (open|read|stat) #\d+$/);
-    expect(io.every((b) => b.tid === 1 && b.args!.woken_by === "host")).toBe(true);
-    expect(summarize(trace).fibers[0].blockedMs["I/O"]).toBeGreaterThan(0);
+    expect(io.every((b) => b.tid === 2 && b.args!.woken_by === "host")).toBe(true);
+    expect(trackName(trace, 2)).toBe("#2 reader");
+    expect(summarize(trace).fibers[1].blockedMs["I/O"]).toBeGreaterThan(0);
   }, 60_000);
 });
 
@@ -214,18 +217,21 @@ describe("weft run --trace and weft trace summary", () => {
   it("writes a trace file that the summary reads", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "weft-trace-"));
     const wasm = path.join(dir, "p.wasm");
-    writeFileSync(wasm, await binary(1));
+    writeFileSync(wasm, (await buildProgram("tracedio")).binary);
+    const input = path.join(dir, "in.txt");
+    writeFileSync(input, "hello, trace");
     const out = path.join(dir, "out.json");
-    const run = await exec(process.execPath, [weft, "run", "--trace", out, "--trace-by-program", wasm]);
-    expect(run.stdout).toBe("done\n");
+    const run = await exec(process.execPath, [weft, "run", "--trace", out, "--trace-by-program", wasm, input, "self"]);
+    expect(run.stdout).toBe("read 12\n");
     expect(run.stderr).toMatch(/^weft: trace written to .*out\.json \(\d+ events\)\n$/);
     const trace = checkTrace(JSON.parse(readFileSync(out, "utf8")));
     checkStructure(trace);
     const summary = await exec(process.execPath, [weft, "trace", "summary", out], { env: { ...process.env, NO_COLOR: "1" } });
     const lines = summary.stdout.split("\n");
     expect(lines[0]).toMatch(/^trace: 2 fibers over [\d.]+ ms$/);
-    expect(lines.some((l) => /│ #2 traced +│ [\d.]+ +│ 3 +│/.test(l))).toBe(true);
-    expect(lines.some((l) => /│ #1 main +│ .*│ join #2 [\d.]+ ms +│ 1 +│/.test(l))).toBe(true);
+    expect(lines[2]).toMatch(/^│ fiber +│ run ms +│ slices +│ I\/O ms +│ join ms +│ longest block +│ wake-ups +│ end +│$/);
+    expect(lines.some((l) => /^│ #1 main +│ [\d.]+ +│ 2 +│ +│ [\d.]+ +│ join #2 [\d.]+ ms +│ 1 +│ +│$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^│ #2 reader +│ [\d.]+ +│ \d+ +│ [\d.]+ +│ +│ I\/O \w+ #\d+ [\d.]+ ms +│ \d+ +│ done +│$/.test(l))).toBe(true);
   }, 60_000);
 
   it("says what is wrong with a file that is not a trace", async () => {

@@ -58,12 +58,12 @@ describe.skipIf(!hasChromium)(`traces in the live view${hasChromium ? "" : ` (${
     await buildBrowserDemo(dir);
     ({ server, url } = await serveStatic(dir));
     // a trace of the program that blocks in every way (tests/programs/traced.ts)
-    const { binary } = await buildProgram("traced", { use: ["SCENARIO=0"] });
+    const { binary } = await buildProgram("traced");
     const program = await WeftProgram.load(new Uint8Array(binary), {
       stdout: () => {},
       stderr: () => {},
       trace: true,
-      imports: { app: { lookup: asyncImport(async (k: number) => k * 2) } },
+      imports: { app: { scenario: () => 0, lookup: asyncImport(async (k: number) => k * 2) } },
     });
     await program.runAsync();
     trace = program.trace()!;

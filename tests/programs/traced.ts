@@ -1,14 +1,15 @@
 // What tests/trace.test.ts traces: every way a fiber blocks and wakes, once each (or a
 // few times), with exact counts the test checks against the trace.
 //
-// SCENARIO (asc --use): 0 everything below, from the start; 1 the program starts and stops
+// The host's `app.scenario()` chooses (one build for all): 0 everything below; 1 the program starts and stops
 // tracing itself around one part; 2 a spawn storm of 5,000 fibers in one slice (overflows
 // a small ring); 3 a long run of yields (bounded by the host's record limit); 4 two
 // fibers that allocate while they yield (the collector's steps), then one full collection.
 import { Channel, Select, Mutex, WaitGroup, HostCall, Outcome, outcome, spawn, spawnWith, sleep, yieldNow, traceStart, traceStop, traceMark } from "weft";
 
-// @ts-ignore: compile-time constant from --use
-const WHICH: i32 = isDefined(SCENARIO) ? SCENARIO : 0;
+// @ts-ignore: decorator
+@external("app", "scenario")
+declare function scenario(): i32;
 
 // @ts-ignore: decorator
 @external("app", "lookup")
@@ -109,6 +110,7 @@ function everything(): void {
 }
 
 export function main(): void {
+  const WHICH = scenario();
   if (WHICH == 0) {
     everything();
   } else if (WHICH == 1) {
