@@ -11,6 +11,7 @@ import { FailureKind } from "./fiber";
 import { nextDeadline } from "./scheduler";
 import { completeHostCall, hostCallsPending } from "./hostcall";
 import { spawnForHost, takeSettled, settledResult, settledFailure } from "./interop";
+import { traceOn, traceRunBegin, traceRunEnd, startTrace, stopTrace, traceHeader, traceString, traceDrained, traceGc, GcEvent } from "./trace";
 
 // @ts-ignore: decorator
 @external("weft", "main")
@@ -32,7 +33,10 @@ export function __weft_start(): void {
  * again), 3 = waiting (for `__weft_next_deadline`, or a host call).
  */
 export function __weft_run(budget: u32, until: f64): i32 {
-  return run(budget, until);
+  if (traceOn) traceRunBegin();
+  let status = run(budget, until);
+  if (traceOn) traceRunEnd(status);
+  return status;
 }
 
 /** Kept until the build has inserted the safepoints that call it (build/preempt.ts). */
@@ -126,4 +130,51 @@ export function __weft_settled_result(id: u32): f64 {
 /** Failure of ended host-spawned fiber `id` as text, or null; forgets the fiber. */
 export function __weft_settled_failure(id: u32): string | null {
   return settledFailure(id);
+}
+
+/**
+ * Starts tracing (assembly/trace.ts): a ring of `capacity` records (0: the default),
+ * reading the clock every `stampEvery`-th frequent record (0: the default). Returns 1, or
+ * 0 if tracing was on already.
+ */
+export function __weft_trace_start(capacity: u32, stampEvery: u32): i32 {
+  return startTrace(capacity, stampEvery, false) ? 1 : 0;
+}
+
+/** Stops tracing (the records stay until drained). */
+export function __weft_trace_stop(): void {
+  stopTrace(false);
+}
+
+/** Address of the trace header (host/trace.ts `readHeader`), refreshed. */
+export function __weft_trace_header(): usize {
+  return traceHeader();
+}
+
+/** String `index` that records since the last drain refer to, or null. */
+export function __weft_trace_string(index: u32): string | null {
+  return traceString(index);
+}
+
+/** The host has read every record and string: frees them for new ones. */
+export function __weft_trace_drained(): void {
+  traceDrained();
+}
+
+// The collector's steps (build/passes.ts `bindGcProfile` links AssemblyScript's profiling
+// hooks here and removes these exports): recorded while tracing.
+
+/** An incremental collector step begins; `total` bytes are allocated. */
+export function __weft_gc_interrupt(total: usize): void {
+  if (traceOn) traceGc(GcEvent.StepBegin, total);
+}
+
+/** The step ends. */
+export function __weft_gc_yield(total: usize): void {
+  if (traceOn) traceGc(GcEvent.StepEnd, total);
+}
+
+/** A full collection (`__collect()`) ended. */
+export function __weft_gc_collect(total: usize): void {
+  if (traceOn) traceGc(GcEvent.Full, total);
 }

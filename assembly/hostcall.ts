@@ -29,6 +29,7 @@ import { Outcome } from "./fiber";
 import { block, wakeAll } from "./scheduler";
 import { WaitList, WaitKind } from "./sync/waitlist";
 import { beginTimeout, endTimeout } from "./time";
+import { traceOn, traceHostCall, traceHostDone } from "./trace";
 
 /** Calls in flight, by token. */
 const inflight = new Map<u32, HostCall>();
@@ -62,6 +63,7 @@ export class HostCall {
     this._pinned = pin;
     this._waiters = new WaitList(WaitKind.HostCall, token);
     inflight.set(token, this);
+    if (traceOn) traceHostCall(token, what);
   }
 
   /** True if the host reported an error. */
@@ -105,6 +107,7 @@ export function completeHostCall(token: u32, result: f64, code: string | null, e
   call.error = error;
   call.done = true;
   call._pinned = null;
+  if (traceOn) traceHostDone(token, code !== null || error !== null);
   wakeAll(changetype<usize>(call._waiters), Outcome.Ok);
   return true;
 }

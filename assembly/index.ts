@@ -37,3 +37,4 @@ export { fetch, FetchOptions, FetchResponse } from "./fetch";
 export { fromHost, toHost } from "./port";
 // diagnostics
 export { dump, schedulerStats, SchedulerStats } from "./scheduler";
+export { traceStart, traceStop, tracing, traceMark } from "./trace";

@@ -65,6 +65,7 @@ import { Scope, memberEnded } from "./scope";
 import { WaitList, Waiters, WaitNode, SelectState, NODE_TAG, unlinkSelect, describeSelect } from "./sync/waitlist";
 import { Scratch, ShadowStack, Saved, SCRATCH_SIZE, GUARD_SIZE, copyWords } from "./stack";
 import { beginUnwind, endUnwind, beginRewind, resumed, unwindState, UnwindState, abandonUnwind } from "./switch";
+import { traceOn, traceSwitch, traceSpawn, traceWake, traceFail, traceEnd, WakeCause } from "./trace";
 
 /**
  * Is AssemblyScript's incremental GC in its mark phase? Reads the collector's private
@@ -267,6 +268,7 @@ function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
   let fiber = changetype<Fiber>(f);
   if (scope != 0) joinScope(fiber, scope);
   liveAdd(fiber);
+  if (traceOn) traceSpawn(f, current);
   ++spawnedCount;
   enqueue(f);
   return fiber;
@@ -440,6 +442,7 @@ export function ready(fiber: Fiber): void {
   if (fiber._waitList != 0) {
     misuse("ready() on fiber " + fiber.toString() + ", which is blocked on " + describeWait(fiber._waitList));
   }
+  if (traceOn) traceWake(changetype<usize>(fiber), current, WakeCause.Ready);
   enqueue(changetype<usize>(fiber));
 }
 
@@ -509,6 +512,7 @@ function mayBlock(f: usize): bool {
     } else {
       Rec.setWaitList(f, 0);
       Rec.setOutcome(f, outcome);
+      if (traceOn) traceWake(f, current, WakeCause.Op);
       enqueue(f);
     }
   }
@@ -531,6 +535,7 @@ function fireSelect(node: usize, outcome: Outcome): usize {
   }
   Rec.setWaitList(f, 0);
   Rec.setOutcome(f, outcome);
+  if (traceOn) traceWake(f, current, WakeCause.Op);
   enqueue(f);
   return f;
 }
@@ -617,6 +622,7 @@ export function cancelFiber(fiber: Fiber): void {
   if (<FiberState>fiber._state != FiberState.Blocked) return;
   detachWaiting(fiber);
   fiber._outcome = <u8>Outcome.Cancelled;
+  if (traceOn) traceWake(f, current, WakeCause.Cancel);
   enqueue(f);
 }
 
@@ -703,6 +709,7 @@ let pendingMisuse = false;
 
 function finish(f: usize, state: FiberState): void {
   Rec.setState(f, state);
+  if (traceOn) traceEnd(f, state);
   let timer = Rec.timer(f);
   if (timer != 0) TimerHeap.cancel(timer);
   if (Rec.flags(f) & HOST_SPAWNED) hostFiberEnded(f);
@@ -721,6 +728,7 @@ function finish(f: usize, state: FiberState): void {
   Rec.setWaiters(f, 0);
   while (w != 0) {
     let next = Rec.next(w);
+    if (traceOn) traceWake(w, f, WakeCause.Join);
     enqueue(w);
     w = next;
   }
@@ -840,6 +848,7 @@ export function run(budget: u32, until: f64): RunStatus {
     current = f;
     Rec.setState(f, FiberState.Running);
     ++switchCount;
+    if (traceOn) traceSwitch(f);
     let saved = Rec.saved(f);
     if (saved != 0) {
       let slice = Saved.slice(saved);
@@ -908,6 +917,7 @@ function fireTimers(now: f64): void {
       detachWaiting(changetype<Fiber>(f));
       Rec.setOutcome(f, Outcome.TimedOut);
     }
+    if (traceOn) traceWake(f, 0, WakeCause.Timer);
     enqueue(f);
   }
 }
@@ -1129,6 +1139,7 @@ export function failCurrent(kind: FailureKind, message: string | null, file: str
 function failFiber(f: usize, kind: FailureKind, message: string, file: string | null, line: u32, column: u32): void {
   let fiber = changetype<Fiber>(f);
   let failure = new Failure(fiber.id, fiber._name, kind, message, file !== null ? file : "", line, column);
+  if (traceOn) traceFail(f, kind, message);
   fiber._failure = failure;
   unreported.push(failure);
   // a fiber that failed while suspending may already be queued or waiting
@@ -1154,6 +1165,11 @@ export function startMain(fn: () => void): void {
 export function mainFailure(): Failure | null {
   let main = mainFiber;
   return main !== null ? main._failure : null;
+}
+
+/** The newest live fiber's record (then `_liveNext`), or 0: for trace.ts, which names the fibers alive when it starts. */
+export function liveFirst(): usize {
+  return changetype<usize>(liveHead);
 }
 
 /** Id of the running fiber, or 0. */

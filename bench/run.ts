@@ -14,7 +14,9 @@
 // mismatch stops the suite with an error and writes no results.
 //
 // Groups (for --only) and the JSON keys they produce:
-//   switch  switch_ns_d0, switch_ns_d10, switch_ns_d50, js_async_switch_ns, js_generator_switch_ns
+//   switch  switch_ns_d0, switch_ns_d10, switch_ns_d50, js_async_switch_ns, js_generator_switch_ns,
+//           trace_switch_ns_d0 (depth 0 with tracing on, default options, measured after
+//           switch_ns_d0 from the same build; target: at most twice that)
 //   browser browser_switch_ns_d0: the depth-0 switch program run in headless Chromium
 //           (bench/browser.ts), next to Node's switch_ns_d0 (measured too if `switch` is not
 //           selected); target: within 1.5x of Node's. Skipped if /usr/bin/chromium is missing.
@@ -43,7 +45,7 @@ import binaryen from "binaryen";
 import { build } from "../build/build.js";
 import { runInChromium } from "./browser.js";
 import { hasChromium, CHROMIUM_MISSING } from "./chromium.js";
-import { WeftProgram, type RunResult } from "../host/runtime.js";
+import { WeftProgram, type RunResult, type RuntimeOptions } from "../host/runtime.js";
 import { benchHttp, benchEcho, WRK_CONNECTIONS, WRK_SECONDS, ECHO_CONNECTIONS } from "./net.js";
 import { benchLatency, benchOverhead } from "./responsive.js";
 
@@ -76,6 +78,7 @@ type Group = (typeof GROUPS)[number];
 const FIGURES = [
   { key: "switch_ns_d0", group: "switch", what: "ns/switch, 2 fibers yielding at depth 0" },
   { key: "browser_switch_ns_d0", group: "browser", what: "ns/switch, the same in headless Chromium (page, main thread)" },
+  { key: "trace_switch_ns_d0", group: "switch", what: "ns/switch, the same with tracing on (docs/TRACING.md)" },
   { key: "switch_ns_d10", group: "switch", what: "ns/switch, 2 fibers yielding at depth 10" },
   { key: "switch_ns_d50", group: "switch", what: "ns/switch, 2 fibers yielding at depth 50" },
   { key: "js_async_switch_ns", group: "switch", what: "ns/switch, JS baseline: 2 async functions, await null" },
@@ -215,7 +218,7 @@ interface Run {
 
 const ALIVE_REPORT = /^weft: main ended with \d+ fibers? still alive:$|^  #\d+|^  \.\.\. and \d+ more$/;
 
-async function runOnce(built: Built): Promise<Run> {
+async function runOnce(built: Built, options: RuntimeOptions = {}): Promise<Run> {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const program = await WeftProgram.load(built.binary, {
@@ -225,6 +228,7 @@ async function runOnce(built: Built): Promise<Run> {
     stderr: (line) => {
       if (!ALIVE_REPORT.test(line) && stderr.length < 20) stderr.push(line);
     },
+    ...options,
   });
   const t0 = process.hrtime.bigint();
   const result = program.run();
@@ -317,6 +321,38 @@ async function benchSwitch(depth: number): Promise<number> {
   const ns = await best(built, "switch", (run) => run.result.stats.switches, verifySwitch(built, depth));
   progress(`switch at depth ${depth}: ${ns.toFixed(2)} ns/switch (best of ${RUNS})`);
   return ns;
+}
+
+/**
+ * The depth-0 switch program untraced, then traced: best ns/switch of each. Not
+ * alternated: a traced run leaves tens of MiB of trace behind for the JS collector, which
+ * would slow the untraced run after it. A traced run must have recorded a switch record
+ * for every switch (the host keeps the newest 2^20; none may be dropped in the core).
+ */
+async function benchSwitchTraced(): Promise<{ off: number; on: number }> {
+  progress(`switch at depth 0, untraced, then traced: 2 fibers x ${SWITCH_YIELDS[0].toLocaleString("en")} yields`);
+  const built = await buildSwitch(0);
+  const verify = verifySwitch(built, 0);
+  let off = Infinity;
+  let on = Infinity;
+  for (const traced of [false, true]) {
+    for (let i = 1; i <= RUNS + 2; i++) {
+      const run = await runOnce(built, traced ? { trace: true } : {});
+      verify(run);
+      if (traced) {
+        const recorder = run.program.traceRecorder;
+        check(recorder !== null, `${built.label}: the traced run recorded nothing`);
+        check(recorder!.droppedInCore === 0, `${built.label}: the core dropped ${recorder!.droppedInCore} trace records`);
+        check(recorder!.size + recorder!.droppedOldest >= run.result.stats.switches, `${built.label}: ${recorder!.size + recorder!.droppedOldest} trace records for ${run.result.stats.switches} switches`);
+      }
+      const per = run.ns / run.result.stats.switches;
+      progress(`  run ${i}/${RUNS + 2} ${traced ? "traced  " : "untraced"}: ${per.toFixed(2)} ns/switch`);
+      if (traced) on = Math.min(on, per);
+      else off = Math.min(off, per);
+    }
+  }
+  progress(`switch at depth 0: ${off.toFixed(2)} ns/switch untraced, ${on.toFixed(2)} traced (best of ${RUNS + 2} each)`);
+  return { off, on };
 }
 
 /** The depth-0 switch program in headless Chromium: best ns/switch of RUNS fresh instances. */
@@ -598,7 +634,11 @@ async function main(): Promise<void> {
   const values: Partial<Record<FigureKey, Value>> = {};
 
   if (only.has("switch")) {
-    for (const depth of [0, 10, 50] as const) values[`switch_ns_d${depth}`] = round(await benchSwitch(depth));
+    const d0 = await benchSwitchTraced();
+    values.switch_ns_d0 = round(d0.off);
+    values.trace_switch_ns_d0 = round(d0.on);
+    TARGETS.trace_switch_ns_d0 = { op: "<=", value: round(2 * d0.off) };
+    for (const depth of [10, 50] as const) values[`switch_ns_d${depth}`] = round(await benchSwitch(depth));
     values.js_async_switch_ns = round(await bestJs("JS async/await ping-pong", () => jsAsyncPingPong(JS_ITERATIONS)));
     values.js_generator_switch_ns = round(await bestJs("JS generator ping-pong", () => jsGeneratorPingPong(JS_ITERATIONS)));
   }

@@ -31,6 +31,7 @@ import {
   linkInit,
   linkExports,
   bindGcMarking,
+  bindGcProfile,
   bindExceptions,
   analyze,
   hideStateIntrinsic,
@@ -171,6 +172,11 @@ export const SUSPEND_PRIMITIVES = [
   "~lib/weft/sync/channel/chanSend<*>",
   "~lib/weft/sync/channel/chanRecv<*>",
 ];
+/**
+ * Trace hooks on hot paths (assembly/trace.ts): kept out of line, so that the switch, the
+ * wake-ups and spawns carry one call behind a branch, not the hook's body.
+ */
+export const OUT_OF_LINE_HOOKS = ["~lib/weft/trace/traceSwitch", "~lib/weft/trace/traceWake", "~lib/weft/trace/traceSpawn", "~lib/weft/trace/traceEnd"];
 /** Functions that run the trampoline: they start rewinds and stop unwinds. */
 export const TRAMPOLINES = ["~lib/weft/scheduler/run"];
 /**
@@ -259,6 +265,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     module.setFeatures(FEATURES);
     linkMain(module, path.relative(process.cwd(), entry));
     bindGcMarking(module);
+    if (!wasi && !options.rtrace) bindGcProfile(module);
     const spawnable = linkExports(module);
     if (spawnable.length) log(`spawnable from the host: ${spawnable.join(", ")}`);
     if (wasi) linkInit(module, INIT_EXPORT);
@@ -297,6 +304,8 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     if (options.optimize !== false) {
       binaryen.setOptimizeLevel(3);
       binaryen.setShrinkLevel(0);
+      // marks do not survive the binary asc handed over: mark the hooks again
+      noInline(module, OUT_OF_LINE_HOOKS);
       module.optimize();
       module.optimize();
       if (!options.shrink && asyncify) {
@@ -353,6 +362,9 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
     ...(options.use ?? []),
   ];
   if (options.rtrace) uses.push("ASC_RTRACE=1");
+  // the collector reports its steps (rtrace.oninterrupt/onyield/oncollect), which
+  // bindGcProfile links to the tracer; rtrace builds give those imports to the host instead
+  else if (!wasi) uses.push("ASC_PROFILE=1");
   const args = [
     path.basename(entry),
     wasi ? WASI_ENTRY : ABI_ENTRY,
@@ -415,11 +427,16 @@ async function readSource(file: string, dir: string, entry: string, wasi: boolea
 class NoInlinePrimitives {
   declare binaryen: typeof binaryen;
   afterCompile(module: binaryen.Module): void {
-    // the pass takes one wildcard pattern per run
-    for (const name of SUSPEND_PRIMITIVES) {
-      this.binaryen.setPassArgument("no-inline", name);
-      module.runPasses(["no-inline"]);
-    }
-    this.binaryen.clearPassArguments();
+    noInline(module, [...SUSPEND_PRIMITIVES, ...OUT_OF_LINE_HOOKS], this.binaryen);
   }
+}
+
+/** Marks the functions matching `patterns` no-inline for the optimizations that follow. */
+function noInline(module: binaryen.Module, patterns: string[], api: typeof binaryen = binaryen): void {
+  // the pass takes one wildcard pattern per run
+  for (const name of patterns) {
+    api.setPassArgument("no-inline", name);
+    module.runPasses(["no-inline"]);
+  }
+  api.clearPassArguments();
 }

@@ -15,6 +15,7 @@ import { DEFAULT_SCRATCH_SIZE, DEFAULT_STACK_SIZE } from "./defaults.js";
 import { colorsFor } from "./colors.js";
 import { runFile } from "../host/node/run.js";
 import { runWasiFile } from "../host/node/wasi.js";
+import { readTraceFile, formatSummary } from "../host/node/trace.js";
 
 const pc = colorsFor(process.stderr);
 
@@ -30,6 +31,12 @@ function bytes(value: string): number {
   if (!match) throw new InvalidArgumentError(`expected a size in bytes (like 65536 or 64k), got "${value}"`);
   const scale = { "": 1, k: 1024, K: 1024, m: 1 << 20, M: 1 << 20 }[match[2]]!;
   return Number(match[1]) * scale;
+}
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < 1) throw new InvalidArgumentError(`expected a whole number of at least 1, got "${value}"`);
+  return n;
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -181,9 +188,34 @@ program
   .description("run a built weft program in Node")
   .argument("<module>", "a module made by weft build")
   .argument("[args...]", "the program's arguments (weft/io `args()`)")
+  .option("--trace <file>", "write a trace of what the fibers did (Chrome Trace Event JSON; docs/TRACING.md)")
+  .option("--trace-by-program", "with --trace: record only between the program's traceStart() and traceStop()")
+  .option("--trace-stamp-every <n>", "with --trace: read the clock every n-th switch (default 8; 1 = exact times, slower)", positive)
+  .option("--trace-capacity <records>", "with --trace: the in-memory ring's size (default 65536 records)", positive)
   .passThroughOptions()
-  .action(async (file: string, args: string[]) => {
-    process.exitCode = await runFile(file, { io: { args } });
+  .action(async (file: string, args: string[], opts: { trace?: string; traceByProgram?: boolean; traceStampEvery?: number; traceCapacity?: number }) => {
+    if (opts.trace === undefined && (opts.traceByProgram || opts.traceStampEvery || opts.traceCapacity)) {
+      console.error(`${pc.red("weft run:")} --trace-by-program, --trace-stamp-every and --trace-capacity need --trace <file>`);
+      process.exitCode = 1;
+      return;
+    }
+    const trace = opts.trace === undefined ? undefined : opts.traceByProgram ? false : { stampEvery: opts.traceStampEvery, capacity: opts.traceCapacity };
+    process.exitCode = await runFile(file, { io: { args }, traceFile: opts.trace, trace });
+  });
+
+const traceCommand = program.command("trace").description("read traces written by weft run --trace");
+traceCommand
+  .command("summary")
+  .description("per fiber: run time, blocked time by reason, longest block, wake-ups; the busiest channels")
+  .argument("<file>", "a trace file (weft run --trace)")
+  .option("--fibers <n>", "list at most n fibers (default 50)", positive)
+  .action(async (file: string, opts: { fibers?: number }) => {
+    try {
+      console.log(formatSummary(await readTraceFile(file), opts.fibers ?? 50));
+    } catch (e) {
+      console.error(`${pc.red("weft trace summary:")} ${(e as Error).message}`);
+      process.exitCode = 1;
+    }
   });
 
 program

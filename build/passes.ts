@@ -143,7 +143,8 @@ const GC_STATE_MARK = 1;
 /**
  * Binds the core's `weft.gc_marking` import (assembly/scheduler.ts `save`) to a read of
  * the collector's phase, which AssemblyScript does not export: the switch then skips its
- * write barrier outside the mark phase, where the barrier provably does nothing.
+ * write barrier outside the mark phase, where the barrier provably does nothing. Binds
+ * `weft.gc_state` (assembly/trace.ts) to the phase itself, for traces of collections.
  */
 export function bindGcMarking(module: binaryen.Module): void {
   const name = findImport(module, "weft", "gc_marking");
@@ -159,6 +160,38 @@ export function bindGcMarking(module: binaryen.Module): void {
     [],
     module.i32.eq(module.global.get(GC_STATE_GLOBAL, binaryen.i32), module.i32.const(GC_STATE_MARK)),
   );
+  // the tracer's view of the phase (assembly/trace.ts): the same global, read whole
+  const stateName = findImport(module, "weft", "gc_state");
+  if (stateName === null) return;
+  module.removeFunction(stateName);
+  module.addFunction(stateName, binaryen.none, binaryen.i32, [], module.global.get(GC_STATE_GLOBAL, binaryen.i32));
+}
+
+/** The collector's profiling imports (asc `ASC_PROFILE`) and the ABI exports that take them. */
+const GC_PROFILE_LINKS: [string, string][] = [
+  ["oninterrupt", "__weft_gc_interrupt"],
+  ["onyield", "__weft_gc_yield"],
+  ["oncollect", "__weft_gc_collect"],
+];
+
+/**
+ * Links the collector's profiling imports (`rtrace.oninterrupt(total)` when an
+ * incremental step begins, `onyield(total)` when it ends, `oncollect(total)` after a full
+ * collection; compiled in by asc's ASC_PROFILE) to the tracer's exports in assembly/abi.ts,
+ * which record them when tracing is on, and unexports those. A step is far more work than
+ * the call.
+ */
+export function bindGcProfile(module: binaryen.Module): void {
+  for (const [hook, exportName] of GC_PROFILE_LINKS) {
+    const importName = findImport(module, "rtrace", hook);
+    const exportRef = module.getExport(exportName);
+    if (importName === null) continue;
+    if (!exportRef) throw new BuildError(`internal: the collector's ${hook} hook has no ${exportName} to link to`);
+    const target = binaryen.getExportInfo(exportRef).value;
+    module.removeFunction(importName);
+    module.addFunction(importName, binaryen.i32, binaryen.none, [], module.call(target, [module.local.get(0, binaryen.i32)], binaryen.none));
+    module.removeExport(exportName);
+  }
 }
 
 /**

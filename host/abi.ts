@@ -58,6 +58,12 @@ export interface WeftExports {
   __weft_take_settled(): number;
   __weft_settled_result(id: number): number;
   __weft_settled_failure(id: number): number;
+  /** Tracing (assembly/trace.ts, host/trace.ts); absent in modules built before it existed. */
+  __weft_trace_start?(capacity: number, stampEvery: number): number;
+  __weft_trace_stop?(): void;
+  __weft_trace_header?(): number;
+  __weft_trace_string?(index: number): number;
+  __weft_trace_drained?(): void;
 }
 
 /**

@@ -28,6 +28,8 @@ import {
 import { Rtrace } from "./rtrace.js";
 import { Ports } from "./ports.js";
 import { fetchImports } from "./fetch.js";
+import { TraceRecorder, canTrace, tracePending, type TraceOptions } from "./trace.js";
+import { toChromeTrace, type ChromeTrace } from "./tracejson.js";
 
 export type { Stats } from "./abi.js";
 
@@ -56,6 +58,11 @@ export interface RuntimeOptions {
    * modules (`env`, `rtrace`) cannot be replaced.
    */
   imports?: Record<string, Record<string, unknown>>;
+  /**
+   * Record a trace from the start (docs/TRACING.md): `true` or options. Read it with
+   * `program.trace()`. A program can also start and stop tracing itself (`traceStart`).
+   */
+  trace?: boolean | TraceOptions;
 }
 
 /** A word nobody notifies: `Atomics.wait` on it is a sleep (made on the first sleep). */
@@ -213,6 +220,9 @@ export class WeftProgram {
   private readonly onLeak: (line: string, blockedMs: number) => void;
   private readonly leaksReported = new Set<string>();
   private lastLeakCheck = 0;
+  /** The trace records drained so far (made by the first start, or the first records a program traced). */
+  private recorder: TraceRecorder | null = null;
+  private readonly traceOptions: TraceOptions | null;
 
   /** The function of each safepoint site (build/preempt.ts), for dumps of preempted fibers. */
   private readonly safepointNames: string[];
@@ -227,6 +237,7 @@ export class WeftProgram {
     this.stdout = options.stdout ?? ((line) => console.log(line));
     this.stderr = options.stderr ?? ((line) => console.error(line));
     this.leakAfterMs = options.leakAfterMs;
+    this.traceOptions = options.trace ? (options.trace === true ? {} : options.trace) : null;
     this.onLeak = options.onLeak ?? ((line, ms) => this.stderr(`weft: fiber blocked for ${Math.round(ms)} ms, leaked? ${line}`));
     this.onFailure =
       options.onFailure ??
@@ -468,7 +479,51 @@ export class WeftProgram {
     this.started = true;
     const x = this.exports;
     // top-level code first (module initializers), then `main` as fiber #1
-    if (!this.guard(() => x._start()) || !this.guard(() => x.__weft_start())) this.stop(3);
+    if (!this.guard(() => x._start())) return this.stop(3);
+    if (this.traceOptions) this.traceStart(this.traceOptions);
+    if (!this.guard(() => x.__weft_start())) this.stop(3);
+  }
+
+  /**
+   * Starts recording a trace (docs/TRACING.md), or goes on with the one recorded so far.
+   * Returns false if tracing was on already. Throws if the module was built without
+   * tracing support.
+   */
+  traceStart(options: TraceOptions = {}): boolean {
+    if (!canTrace(this.exports)) throw new Error(`${this.name} cannot trace: it was built by a weft without tracing; rebuild it with \`weft build\``);
+    this.recorder ??= new TraceRecorder(this.exports, options.maxRecords);
+    return this.recorder.start(options);
+  }
+
+  /** Stops recording (the trace so far stays: `trace()`). */
+  traceStop(): void {
+    if (!canTrace(this.exports)) return;
+    this.exports.__weft_trace_stop?.();
+    this.drainTrace();
+  }
+
+  /**
+   * The trace recorded so far as a Chrome Trace Event file (Perfetto, chrome://tracing,
+   * the live view), or null if nothing was traced.
+   */
+  trace(): ChromeTrace | null {
+    this.drainTrace();
+    return this.recorder ? toChromeTrace(this.recorder, this.name) : null;
+  }
+
+  /** The raw records (host/trace.ts), or null if nothing was traced. */
+  get traceRecorder(): TraceRecorder | null {
+    return this.recorder;
+  }
+
+  /** Copies the core's trace records out (after every scheduler call). */
+  private drainTrace(): void {
+    if (this.recorder === null) {
+      // a program may start tracing itself: collect from its first records on
+      if (!canTrace(this.exports) || !tracePending(this.exports)) return;
+      this.recorder = new TraceRecorder(this.exports);
+    }
+    this.recorder.drain();
   }
 
   /**
@@ -483,6 +538,7 @@ export class WeftProgram {
     const x = this.exports;
     let status: number = RunStatus.Budget;
     const ok = this.guard(() => (status = x.__weft_run(RUN_BUDGET, until)));
+    this.drainTrace();
     this.reportFailures();
     this.settleSpawns();
     this.tick();
@@ -601,6 +657,7 @@ export class WeftProgram {
   private end(): RunResult {
     if (this.result) return this.result;
     const x = this.exports;
+    this.drainTrace();
     let exitCode = this.exitCode;
     const mainFailure = readString(x.memory, x.__weft_main_failure());
     if (mainFailure !== null && exitCode === 0) exitCode = 1;

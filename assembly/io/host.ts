@@ -32,6 +32,7 @@
 // from, and no byte is lost; work already under way completes and its result is dropped.
 
 import { HostCall } from "../hostcall";
+import { traceOn, traceIo } from "../trace";
 import { Outcome } from "../fiber";
 import { Errno, errnoOf, fail } from "./errors";
 
@@ -107,6 +108,7 @@ export function syncFailure(code: i32): i32 {
  * when the fiber's wait ended first (the host is told, see above).
  */
 export function finish(call: HostCall): i32 {
+  if (traceOn) traceIo(call.token);
   let outcome = call.wait();
   // a call the host completed in the same pass in which the deadline passed still counts
   if (!call.done) {

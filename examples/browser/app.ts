@@ -7,11 +7,17 @@
 // slices and posts them. The program never calls the page on a switch.
 //
 // The query string chooses the workload and starts it without a click, which is how the
-// tests drive the page: ?topology=fan&fibers=10000&where=worker&run=1
+// tests drive the page: ?topology=fan&fibers=10000&where=worker&run=1 (&trace=1 records a
+// trace of a page run).
+//
+// Traces (docs/TRACING.md): a trace file opened in the form, or the trace of a page run
+// recorded with "record a trace", is drawn by timeline.ts; what it drew is in
+// `demo.trace` and on the canvas's data-* attributes.
 
-import { loadProgram, WorkerProgram, type RunResult, type Stats, type WeftProgram } from "weft";
+import { loadProgram, WorkerProgram, type ChromeTrace, type RunResult, type Stats, type WeftProgram } from "weft";
 import { demoImports, snapshot, settingsFrom, expected, TOPOLOGIES, type DemoControl, type Round, type Settings } from "./demo.js";
 import { LiveView, formatRate, type Rates } from "./view.js";
+import { TraceTimeline, parseTrace, BLOCK_LEGEND, type TimelineCounts } from "./timeline.js";
 
 const WASM = new URL("./workload.wasm", import.meta.url);
 const WORKER = new URL("./worker.js", import.meta.url);
@@ -47,6 +53,9 @@ interface DemoState {
   errors: string[];
   /** Lines the program wrote. */
   output: string[];
+  /** What the trace timeline drew last, or null; `traceError` if a file could not be read. */
+  trace: (TimelineCounts & { source: string; events: number }) | null;
+  traceError: string | null;
 }
 
 const state: DemoState = {
@@ -61,6 +70,8 @@ const state: DemoState = {
   result: null,
   errors: [],
   output: [],
+  trace: null,
+  traceError: null,
 };
 (globalThis as unknown as { demo: DemoState }).demo = state;
 
@@ -69,6 +80,8 @@ const form = $<HTMLFormElement>("controls");
 const topologyInput = $<HTMLSelectElement>("topology");
 const fibersInput = $<HTMLInputElement>("fibers");
 const view = new LiveView($<HTMLCanvasElement>("timeline"), $<HTMLCanvasElement>("grid"));
+const timeline = new TraceTimeline($<HTMLCanvasElement>("trace"));
+const recordInput = $<HTMLInputElement>("record");
 
 let running: Running | null = null;
 
@@ -81,15 +94,23 @@ function log(line: string, isError = false): void {
 
 // ─── running the program ────────────────────────────────────────────────────────────────
 
-async function runInPage(settings: Settings): Promise<Running> {
+async function runInPage(settings: Settings, record: boolean): Promise<Running> {
   const control: DemoControl = { settings, stopping: false, onRound };
   const program: WeftProgram = await loadProgram(WASM, {
     name: "workload.wasm",
     imports: demoImports(control),
     stdout: (line) => log(line),
     stderr: (line) => log(line, true),
+    // a bounded trace: the last 2^18 records of the run
+    trace: record ? { maxRecords: 1 << 18 } : false,
   });
   const done = program.runAsync(10);
+  if (record) {
+    void done.then(() => {
+      const trace = program.trace();
+      if (trace) showTrace(trace, "this run");
+    });
+  }
   return {
     where: "page",
     settings,
@@ -146,7 +167,7 @@ async function start(settings: Settings, where: Where): Promise<void> {
   lastSwitches = -1;
   $("status").textContent = `loading (${where})`;
   try {
-    running = where === "page" ? await runInPage(settings) : await runInWorker(settings);
+    running = where === "page" ? await runInPage(settings, recordInput.checked) : await runInWorker(settings);
   } catch (e) {
     state.status = "error";
     log(`cannot start: ${(e as Error).message}`, true);
@@ -193,7 +214,9 @@ function frame(t: number): void {
   state.rates = rates;
   view.drawTimeline();
   const states = running.states();
-  view.drawGrid(states, Math.max(running.settings.fibers, states?.length ?? 0));
+  const total = Math.max(running.settings.fibers, states?.length ?? 0);
+  if (running.settings.topology === "ring") view.drawRing(states, total, t, rates);
+  else view.drawGrid(states, total);
   const text: Record<string, string> = {
     alive: stats.alive.toLocaleString("en"),
     ready: stats.ready.toLocaleString("en"),
@@ -213,6 +236,44 @@ function frame(t: number): void {
   for (const [id, value] of Object.entries(text)) $(id).textContent = value;
 }
 
+// ─── traces ─────────────────────────────────────────────────────────────────────────────
+
+let downloadUrl: string | null = null;
+
+/** Draws `trace` on the timeline; `source` says where it came from. */
+function showTrace(trace: ChromeTrace, source: string): void {
+  const counts = timeline.show(trace);
+  state.trace = { ...counts, source, events: trace.traceEvents.length };
+  state.traceError = null;
+  $("trace-info").textContent =
+    `${source}: ${trace.traceEvents.length.toLocaleString("en")} events, ${counts.tracks} tracks, ` +
+    `${counts.runSlices.toLocaleString("en")} run slices, ${counts.blockSlices.toLocaleString("en")} blocks, ${counts.flows.toLocaleString("en")} wake-ups`;
+  const link = $<HTMLAnchorElement>("trace-download");
+  if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+  downloadUrl = URL.createObjectURL(new Blob([JSON.stringify(trace)], { type: "application/json" }));
+  link.href = downloadUrl;
+  link.hidden = false;
+}
+
+$<HTMLInputElement>("trace-file").addEventListener("change", async (event) => {
+  const file = (event.target as HTMLInputElement).files?.[0];
+  if (!file) return;
+  try {
+    showTrace(parseTrace(await file.text()), file.name);
+  } catch (e) {
+    state.traceError = `${file.name}: ${(e as Error).message}`;
+    $("trace-info").textContent = state.traceError;
+  }
+});
+for (const [label, color] of BLOCK_LEGEND) {
+  const span = document.createElement("span");
+  const swatch = document.createElement("i");
+  swatch.style.background = color;
+  span.append(swatch, label);
+  $("trace-legend").append(span);
+}
+timeline.draw();
+
 // ─── controls ───────────────────────────────────────────────────────────────────────────
 
 for (const topology of TOPOLOGIES) {
@@ -225,6 +286,7 @@ topologyInput.value = initial.topology;
 fibersInput.value = String(initial.fibers);
 const params = new URLSearchParams(location.search);
 const initialWhere: Where = params.get("where") === "worker" ? "worker" : "page";
+recordInput.checked = params.get("trace") === "1";
 (form.elements.namedItem("where") as RadioNodeList).value = initialWhere;
 
 form.addEventListener("submit", (event) => {

@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { WeftProgram, LoadError, type RunResult, type RuntimeOptions, type Stats, type FiberFailure } from "../runtime.js";
 import { NodeIo, type NodeIoOptions } from "./io/index.js";
+import { writeTraceFile } from "./trace.js";
 
 export { WeftProgram, LoadError, NodeIo, type RunResult, type RuntimeOptions, type Stats, type FiberFailure, type NodeIoOptions };
 
@@ -13,6 +14,12 @@ export { WeftProgram, LoadError, NodeIo, type RunResult, type RuntimeOptions, ty
 export interface NodeRunOptions extends RuntimeOptions {
   /** The program's arguments, its standard streams, ... (weft/io). */
   io?: NodeIoOptions;
+  /**
+   * `runFile` writes the trace to this file when the program ends (Chrome Trace Event
+   * JSON, docs/TRACING.md). Tracing starts with the program unless `trace` is false:
+   * then only what the program traces itself (`traceStart`) is written.
+   */
+  traceFile?: string;
 }
 
 /** Each loaded program's I/O, for `closeIo`. */
@@ -77,8 +84,10 @@ export const EXIT_LOAD_ERROR = 4;
  */
 export async function runFile(file: string, options: NodeRunOptions = {}): Promise<number> {
   let program: WeftProgram;
+  const { traceFile, ...loadOptions } = options;
+  if (traceFile !== undefined && loadOptions.trace === undefined) loadOptions.trace = true;
   try {
-    program = await loadFile(file, options);
+    program = await loadFile(file, loadOptions);
   } catch (e) {
     if (e instanceof LoadError) {
       process.stderr.write(`weft: ${e.message}\n`);
@@ -104,5 +113,9 @@ export async function runFile(file: string, options: NodeRunOptions = {}): Promi
   } finally {
     process.off("SIGQUIT", onQuit);
     closeIo(program);
+    if (traceFile !== undefined) {
+      const events = await writeTraceFile(program, traceFile);
+      process.stderr.write(events ? `weft: trace written to ${traceFile} (${events} events)\n` : `weft: nothing was traced; ${traceFile} not written\n`);
+    }
   }
 }
