@@ -291,10 +291,10 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
       module.setFeatures(FEATURES | binaryen.Features.ExceptionHandling);
     }
 
-    if (wasi) checkWasiImports(module);
     let report: ModuleReport = { instrumented: [], uninstrumented: [], largestFrame: 0 };
+    if (asyncify) bindStateIntrinsic(module, stateIntrinsic);
+    if (wasi) checkWasiImports(module);
     if (asyncify) {
-      bindStateIntrinsic(module, stateIntrinsic);
       report = analyze(module, SUSPEND_PRIMITIVES, TRAMPOLINES, MUST_STAY_PLAIN);
       const disagreements = checkPlan(plan, report.instrumented, isPrimitive);
       if (disagreements.length) throw new BuildError(`internal: asyncify and weft disagree on what can suspend:\n  ${disagreements.join("\n  ")}`);

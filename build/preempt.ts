@@ -23,6 +23,9 @@
 //     functions, one per line), so that a dump can say in which function a fiber was
 //     preempted.
 //
+// Fewer where it is sound: a loop that cannot go round without calling `yieldNow` or `park`
+// (which always switch, and the trampoline counts every switch) gets none.
+//
 // Rejected: safepoints at function entries as well (Go's stack-check preemption). They
 // would make every function of the program "can suspend", and asyncify instrument all of
 // it: deep recursion without loops stays cooperative instead. Rejected: a second thread
@@ -117,6 +120,56 @@ function childrenOf(expr: binaryen.ExpressionRef): binaryen.ExpressionRef[] {
   }
 }
 
+/**
+ * Primitives that always switch: a loop whose every iteration calls one of them needs no
+ * safepoint of its own, since the trampoline counts work and reads the clock at every
+ * switch. (A blocking operation may complete without switching, so it does not count.)
+ */
+const ALWAYS_SWITCH = new Set(["~lib/weft/scheduler/yieldNow", "~lib/weft/scheduler/park"]);
+
+/** `expr` is a statement that calls an always-switching primitive (perhaps under a drop or a local.set). */
+function isSwitchingCall(expr: binaryen.ExpressionRef): boolean {
+  let id = binaryen.getExpressionId(expr);
+  if (id === binaryen.DropId || id === binaryen.LocalSetId) {
+    expr = (binaryen.getExpressionInfo(expr) as binaryen.DropInfo).value;
+    id = binaryen.getExpressionId(expr);
+  }
+  return id === binaryen.CallId && ALWAYS_SWITCH.has((binaryen.getExpressionInfo(expr) as binaryen.CallInfo).target);
+}
+
+/** Does `expr` branch to `label` anywhere inside it? */
+function branchesTo(expr: binaryen.ExpressionRef, label: string): boolean {
+  const id = binaryen.getExpressionId(expr);
+  if (id === binaryen.BreakId && (binaryen.getExpressionInfo(expr) as binaryen.BreakInfo).name === label) return true;
+  if (id === binaryen.SwitchId) {
+    const info = binaryen.getExpressionInfo(expr) as binaryen.SwitchInfo;
+    if (info.defaultName === label || info.names.includes(label)) return true;
+  }
+  return childrenOf(expr).some((child) => branchesTo(child, label));
+}
+
+/**
+ * True when every way back to the top of loop `label` inside `expr` first passes a call
+ * that always switches; `expr` runs in order (a block's children one after another, an
+ * if's arms as alternatives). Conservative: anything else that branches back is false.
+ */
+function switchesBeforeBranchingTo(expr: binaryen.ExpressionRef, label: string): boolean {
+  const id = binaryen.getExpressionId(expr);
+  if (id === binaryen.BlockId) {
+    for (const child of (binaryen.getExpressionInfo(expr) as binaryen.BlockInfo).children) {
+      if (isSwitchingCall(child)) return true; // every later branch back is covered
+      if (!switchesBeforeBranchingTo(child, label)) return false;
+    }
+    return true;
+  }
+  if (id === binaryen.IfId) {
+    const info = binaryen.getExpressionInfo(expr) as binaryen.IfInfo;
+    if (branchesTo(info.condition, label)) return false;
+    return switchesBeforeBranchingTo(info.ifTrue, label) && (!info.ifFalse || switchesBeforeBranchingTo(info.ifFalse, label));
+  }
+  return !branchesTo(expr, label);
+}
+
 /** The check at the top of a loop body; `site` indexes the custom section's names. */
 function safepointCheck(module: binaryen.Module, site: number): binaryen.ExpressionRef {
   const work = () => module.global.get(WORK_LEFT_GLOBAL, binaryen.i32);
@@ -153,6 +206,8 @@ export function insertSafepoints(module: binaryen.Module, preempt: boolean): str
       for (const child of childrenOf(expr)) visit(child);
       if (binaryen.getExpressionId(expr) === binaryen.LoopId) {
         const body = Loop.getBody(expr);
+        const label = (binaryen.getExpressionInfo(expr) as binaryen.LoopInfo).name;
+        if (label && switchesBeforeBranchingTo(body, label)) return;
         Loop.setBody(expr, module.block(null, [safepointCheck(module, site), body], binaryen.getExpressionType(body)));
         loops++;
       }
