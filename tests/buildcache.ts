@@ -5,7 +5,8 @@
 //
 // Model: key = sha256 of
 //   - the whole assembly/ tree (every file, with its path: the core any program imports),
-//   - the build pipeline's own code as the tests run it (build/*.ts),
+//   - the build pipeline's own code as the tests run it (build/*.ts, and any file elsewhere
+//     that build/build.ts reaches through relative imports),
 //   - the versions of the compiler packages (assemblyscript, binaryen, the WASI shim),
 //   - the entry file and every file it reaches through relative imports,
 //   - the build options and the working directory (error messages name paths from it).
@@ -191,6 +192,10 @@ function pipeline(): string {
   };
   tree(path.join(packageRoot, "assembly"), () => true);
   tree(path.join(packageRoot, "build"), (name) => name.endsWith(".ts"));
+  // and whatever the pipeline imports from elsewhere in the repository (shared constants)
+  for (const file of closure(path.join(packageRoot, "build", "build.ts"))) {
+    if (!file.startsWith(path.join(packageRoot, "build") + path.sep)) hash.update(`${path.relative(packageRoot, file)}\0`).update(readFileSync(file)).update("\0");
+  }
   for (const pkg of ["assemblyscript", "binaryen", "@assemblyscript/wasi-shim"]) {
     const manifest = JSON.parse(readFileSync(path.join(packageRoot, "node_modules", pkg, "package.json"), "utf8")) as { version: string };
     hash.update(`${pkg}@${manifest.version}\0`);
@@ -210,7 +215,8 @@ function closure(entryFile: string): string[] {
     const source = readFileSync(file, "utf8");
     for (const [, spec] of source.matchAll(/(?:from|import)\s*["'](\.{1,2}\/[^"']+)["']/g)) {
       const base = path.resolve(path.dirname(file), spec);
-      const found = [base, `${base}.ts`, path.join(base, "index.ts")].find((f) => f.endsWith(".ts") && existsSync(f));
+      // AssemblyScript imports name no extension; TypeScript's name the .js it compiles to
+      const found = [base, `${base}.ts`, base.replace(/\.js$/, ".ts"), path.join(base, "index.ts")].find((f) => f.endsWith(".ts") && existsSync(f));
       if (found) todo.push(found);
     }
   }

@@ -50,26 +50,34 @@ function buildWasi(entry: string, name: string, options: Omit<BuildOptions, "ent
 }
 
 /**
- * Runs a WASI command in this process under node:wasi, recording the timeout (ns) of each
- * poll_oneoff clock subscription it makes; its stdout goes to a file and comes back as lines.
+ * Runs a WASI command in this process under node:wasi, recording each poll_oneoff clock
+ * subscription: its timeout (ns) and the monotonic clock's last reading before it (ns),
+ * from which the runner computed it. Its stdout goes to a file and comes back as lines.
  */
-async function runWasiCounting(file: string): Promise<{ status: number; stdout: string[]; sleeps: number[] }> {
+async function runWasiCounting(file: string): Promise<{ status: number; stdout: string[]; sleeps: { at: number; timeout: number }[] }> {
   const { WASI } = await import("node:wasi");
   const outFile = `${file}.stdout`;
   const fd = openSync(outFile, "w");
   try {
     const wasi = new WASI({ version: "preview1", args: [path.basename(file)], env: {}, returnOnExit: true, stdout: fd });
-    const imports = wasi.getImportObject() as { wasi_snapshot_preview1: Record<string, (...args: number[]) => number> };
-    const real = imports.wasi_snapshot_preview1;
+    type Call = (...args: (number | bigint)[]) => number;
+    const real = (wasi.getImportObject() as { wasi_snapshot_preview1: Record<string, Call> }).wasi_snapshot_preview1;
     let memory: WebAssembly.Memory | null = null;
-    const sleeps: number[] = [];
-    const wrapped = {
+    let clock = 0;
+    const sleeps: { at: number; timeout: number }[] = [];
+    const wrapped: Record<string, Call> = {
       ...real,
-      // preview1 subscription: tag u8 at 8 (0 = clock), timeout u64 at 24
-      poll_oneoff: (subs: number, events: number, count: number, written: number) => {
+      clock_time_get: (id, precision, result) => {
+        const status = real.clock_time_get(id, precision, result);
+        if (id === 1) clock = Number(new DataView(memory!.buffer).getBigUint64(Number(result), true)); // monotonic
+        return status;
+      },
+      // preview1 subscription, 48 bytes: tag u8 at 8 (0 = clock), timeout u64 at 24
+      poll_oneoff: (subs, events, count, written) => {
         const view = new DataView(memory!.buffer);
-        for (let i = 0; i < count; i++) {
-          if (view.getUint8(subs + 48 * i + 8) === 0) sleeps.push(Number(view.getBigUint64(subs + 48 * i + 24, true)));
+        for (let i = 0; i < Number(count); i++) {
+          const at = Number(subs) + 48 * i;
+          if (view.getUint8(at + 8) === 0) sleeps.push({ at: clock, timeout: Number(view.getBigUint64(at + 24, true)) });
         }
         return real.poll_oneoff(subs, events, count, written);
       },
@@ -231,20 +239,26 @@ describe("the WASI module", () => {
     }
   });
 
-  it("a program whose fibers only sleep does not busy-wait: it asks to sleep until each deadline once", async () => {
-    // 200 fibers, 50 distinct deadlines 20 ms apart; the runner's poll_oneoff calls are
-    // recorded. It must sleep towards each deadline in one call: at most one request of
-    // a millisecond or more per deadline (a runtime only ever wakes it late, or early by
-    // less than its millisecond timer granularity: node:wasi does, and the runner then
-    // polls the sub-millisecond rest, which is not counted). A runner that spun would
-    // make no such request, or one per millisecond.
+  it("a program whose fibers only sleep does not busy-wait: it sleeps until a fiber's deadline each time", async () => {
+    // 200 fibers sleep 20 to 1000 ms (50 distinct durations); the runner's poll_oneoff
+    // calls are recorded, each with the clock reading it was computed from. Every call
+    // must sleep until some fiber's deadline, so at most 200 distinct ends (a runtime that
+    // wakes it early, as node:wasi does, gets a call for the same end again, which is not
+    // new); and at least one call must ask for a millisecond or more. A runner that spun
+    // would make no such call; one that slept in short slices would have an end for each.
     const file = await buildWasi("tests/programs/sleepers.ts", "sleepers");
     const { status, stdout, sleeps } = await runWasiCounting(file);
     expect(stdout).toEqual(["all 200 woke"]);
     expect(status).toBe(0);
-    const long = sleeps.filter((ns) => ns >= 1_000_000);
-    expect(long.length).toBeGreaterThanOrEqual(1);
-    expect(long.length).toBeLessThanOrEqual(50);
+    expect(sleeps.filter((s) => s.timeout >= 1e6).length).toBeGreaterThanOrEqual(1);
+    let ends = 0;
+    let last = -Infinity;
+    for (const { at, timeout } of sleeps) {
+      if (at + timeout >= last + 1e6) ends++;
+      last = Math.max(last, at + timeout);
+    }
+    expect(ends).toBeGreaterThanOrEqual(1);
+    expect(ends).toBeLessThanOrEqual(200);
   });
 
   it("bad input gets clear errors", async () => {
