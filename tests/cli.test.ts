@@ -157,18 +157,18 @@ describe("weft run and weft wasi", () => {
   });
 
   it("weft wasi refuses a --dir that is not a directory", async () => {
-    expect((await cli(dir, ["build", "app.ts", "-o", "cmd2.wasm", "--target", "wasi"])).status).toBe(0);
-    expect(await cli(dir, ["wasi", "--dir", "/nonexistent", "cmd2.wasm"])).toEqual({
+    // cmd.wasm: the WASI command the test above built
+    expect(await cli(dir, ["wasi", "--dir", "/nonexistent", "cmd.wasm"])).toEqual({
       status: 4,
       stdout: "",
       stderr: "weft: --dir /nonexistent: /nonexistent does not exist\n",
     });
-    expect(await cli(dir, ["wasi", "--dir", "app.ts::/data", "cmd2.wasm"])).toEqual({
+    expect(await cli(dir, ["wasi", "--dir", "app.ts::/data", "cmd.wasm"])).toEqual({
       status: 4,
       stdout: "",
       stderr: "weft: --dir app.ts::/data: app.ts is not a directory\n",
     });
-    expect(await cli(dir, ["wasi", "--dir", ".::/data", "cmd2.wasm"])).toEqual({ status: 0, stdout: "hello\n", stderr: "" });
+    expect(await cli(dir, ["wasi", "--dir", ".::/data", "cmd.wasm"])).toEqual({ status: 0, stdout: "hello\n", stderr: "" });
   });
 });
 
