@@ -25,7 +25,7 @@ async function cli(cwd: string, args: string[], env: Record<string, string> = {}
   delete base.FORCE_COLOR;
   delete base.NO_COLOR;
   try {
-    const { stdout, stderr } = await execAsync(process.execPath, [weft, ...args], { cwd, env: { ...base, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await execAsync(process.execPath, [weft, ...args], { cwd, env: { ...base, ...env }, timeout: 300_000 });
     return { status: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string; killed?: boolean };
