@@ -159,6 +159,8 @@ const FETCH_CODES: { code: string; codes: string[]; pattern: RegExp }[] = [
   { code: "ETIMEDOUT", codes: ["ETIMEDOUT", "UND_ERR_CONNECT_TIMEOUT"], pattern: /ETIMEDOUT|timed out/i },
   { code: "EHOSTUNREACH", codes: ["EHOSTUNREACH"], pattern: /EHOSTUNREACH|no route to host|host is unreachable|os error 113/i },
   { code: "ENETUNREACH", codes: ["ENETUNREACH"], pattern: /ENETUNREACH|network is unreachable|os error 101/i },
+  // not a network failure: the program gave a URL that does not parse
+  { code: "EINVAL", codes: ["ERR_INVALID_URL"], pattern: /invalid url|url is invalid|failed to parse url/i },
 ];
 
 /** A code from FETCH_CODES (EFETCH for any other failure) and a message for a fetch failure. */

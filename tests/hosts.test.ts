@@ -87,6 +87,10 @@ describe("fetch failures", () => {
     );
     expect(code(node("ECONNRESET", "read ECONNRESET"))).toBe("ECONNRESET");
     expect(code(new TypeError("fetch failed"))).toBe("EFETCH");
+    // a URL that does not parse, as Node, Bun and Deno say it
+    expect(code(Object.assign(new TypeError("Failed to parse URL from not-a-url"), { cause: Object.assign(new TypeError("Invalid URL"), { code: "ERR_INVALID_URL" }) }))).toBe("EINVAL");
+    expect(code(bun("ERR_INVALID_URL", "fetch() URL is invalid"))).toBe("EINVAL");
+    expect(code(new TypeError("Invalid URL: 'not-a-url'"))).toBe("EINVAL");
     // the host's own words stay in the message
     expect(describeError(node("ECONNREFUSED", "connect ECONNREFUSED 127.0.0.1:1")).message).toBe("fetch failed (connect ECONNREFUSED 127.0.0.1:1)");
   });

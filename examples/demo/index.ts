@@ -68,7 +68,7 @@ const ss = await run("spawnstorm", true);
 console.log(pc.cyan("\n4. Sleepers: 100,000 fibers sleep until 200-300 ms from now, on the event loop (one host timer)"));
 const sl = await run("sleepers", true, true);
 
-const table = new Table({ head: ["program", "fibers", "switches", "time", "per switch / fiber", "peak alive", "memory"], style: { head: ["cyan"] } });
+const table = new Table({ head: ["program", "fibers", "switches", "time", "per switch / fiber", "peak alive", "memory"], style: pc.isColorSupported ? { head: ["cyan"] } : { head: [], border: [] } });
 const mib = (b: number) => `${(b / (1 << 20)).toFixed(1)} MiB`;
 table.push(
   ["round robin", rr.spawned, rr.switches, `${rr.ms.toFixed(2)} ms`, "", rr.peakAlive, mib(rr.memory)],

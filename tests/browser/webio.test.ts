@@ -62,7 +62,7 @@ describe("fetch from a fiber", () => {
     expect(reports.get(urls[0])).toBe("status=404 bytes=0 chunks=0 fnv=2166136261 hex=");
     expect(reports.get(urls[1])).toBe("status=503 bytes=0 chunks=0 fnv=2166136261 hex=");
     expect(reports.get(refused)).toMatch(new RegExp(`^status=0 error=ECONNREFUSED: fetch ${refused} failed: fetch failed \\(.*ECONNREFUSED.*\\)$`));
-    expect(reports.get("not-a-url")).toMatch(/^status=0 error=ERR_INVALID_URL: fetch not-a-url failed: /);
+    expect(reports.get("not-a-url")).toMatch(/^status=0 error=EINVAL: fetch not-a-url failed: /);
     expect(reports.get(`${server.url}echo`)).toBe("status=200 type=text/x-reversed; charset=utf-8 text=✓ dlröw ,olléh");
   });
 
