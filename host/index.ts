@@ -12,9 +12,10 @@ export { WeftProgram, LoadError, FiberError, asyncImport, DUMP_LIMIT, type Async
 export { loadProgram, compileProgram, type ProgramSource } from "./load.js";
 // talking with fibers: ports (program.ports), host calls, host-spawned fibers
 export { Ports, type PortHandler } from "./ports.js";
-// traces: the raw records and their Chrome Trace Event form, and the summary of one
+// traces: the raw records, their Chrome Trace Event form, and the sums over one
 export { TraceRecorder, type TraceOptions } from "./trace.js";
-export { toChromeTrace, type ChromeTrace, type TraceEvent } from "./tracejson.js";
+export { toChromeTrace, COLLECTOR_TID, type ChromeTrace, type TraceEvent } from "./tracejson.js";
+export { summarize, checkTrace, type TraceSummary, type FiberSummary, type ObjectSummary } from "./tracesummary.js";
 // the module ABI, for hosts that drive the core themselves
 export { RunStatus, RUN_BUDGET, FailureKind, readStats, readString, writeString, type WeftExports } from "./abi.js";
 // a program in a dedicated Worker, driven from the page
