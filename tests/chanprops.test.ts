@@ -91,7 +91,10 @@ const MODES = [
 describe.each(MODES)("channels and select against a reference model (fast-check, seed 42, $mode build)", ({ gcStress, random, paired }) => {
   let binary: Uint8Array<ArrayBuffer>;
   beforeAll(async () => {
-    binary = (await buildProgram("chanprops", { gcStress })).binary;
+    // the reference model is cooperative: a step completes without a switch unless it
+    // blocks. Preemption (a slice ending in a long churn step, likely under GC stress)
+    // would switch in between, so these runs are built without safepoints.
+    binary = (await buildProgram("chanprops", { gcStress, preempt: false })).binary;
   });
 
   it(`random scripts: up to 3 channels of capacity 0-3, 1-6 fibers of up to 8 operations (${random} runs)`, async () => {

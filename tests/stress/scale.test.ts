@@ -18,7 +18,8 @@ describe.each(BUILD_MODES)("$mode build", ({ gcStress }) => {
   // and 500 paired scripts (about 30 s per mode on an idle 2-core machine)
   for (const seed of [1, 2, 3]) {
     it(`channel and select scripts against the reference model, seed ${seed}: 1,000 random and 500 paired`, async () => {
-      const binary = (await buildProgram("chanprops", { gcStress })).binary;
+      // cooperative, as the reference model (chanprops.test.ts says why)
+      const binary = (await buildProgram("chanprops", { gcStress, preempt: false })).binary;
       const property = (arb: fc.Arbitrary<Script>) =>
         fc.asyncProperty(arb, async (script) => {
           const trace = await runScript(binary, script);
