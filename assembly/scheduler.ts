@@ -361,16 +361,45 @@ export function safepoint(site: i32): void {
     store<u8>(f, Rec.flags(f) & ~PREEMPTED, offsetof<Fiber>("_flags"));
     return;
   }
-  let now = readClock();
-  if (f == 0) return;
-  flushSleeps(now);
-  if (now < sliceEnd && !(TimerHeap.size() != 0 && TimerHeap.nextDeadline() <= now)) return;
+  if (f == 0) {
+    readClock(); // top-level code: nothing to preempt
+    return;
+  }
+  if (!preemptDue()) return;
   store<u8>(f, Rec.flags(f) | PREEMPTED, offsetof<Fiber>("_flags"));
   Rec.setSlot(f, <u64>site, false);
+  preempt(f);
+  beginUnwind();
+}
+
+/**
+ * A checkpoint in a primitive that completed without switching (a channel send that handed
+ * its value over): counts one unit of work, and when the counter has run out and the slice
+ * is over (or a timer is due), queues the running fiber `f` as preempted, with outcome Ok.
+ * True if it did: the primitive must then begin the unwind and return. A loop that cannot
+ * go round without such a call needs no safepoint of its own (build/preempt.ts).
+ */
+// @ts-ignore: decorator
+@inline export function checkpoint(f: usize): bool {
+  if (--workLeft >= 0 || f == 0) return false;
+  if (!preemptDue()) return false;
+  Rec.setOutcome(f, Outcome.Ok);
+  preempt(f);
+  return true;
+}
+
+/** Reads the clock (arming pending sleeps): must the running fiber make way? */
+function preemptDue(): bool {
+  let now = readClock();
+  flushSleeps(now);
+  return now >= sliceEnd || (TimerHeap.size() != 0 && TimerHeap.nextDeadline() <= now);
+}
+
+/** Queues the running fiber `f` at the tail, preempted; the caller begins the unwind. */
+function preempt(f: usize): void {
   ++preemptCount;
   workLeft = 0; // the trampoline reads the clock at once: it fires the timers, ends the slice
   enqueue(f);
-  beginUnwind();
 }
 
 /**

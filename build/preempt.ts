@@ -23,8 +23,9 @@
 //     functions, one per line), so that a dump can say in which function a fiber was
 //     preempted.
 //
-// Fewer where it is sound: a loop that cannot go round without calling `yieldNow` or `park`
-// (which always switch, and the trampoline counts every switch) gets none.
+// Fewer where it is sound: a loop that cannot go round without calling a checkpoint
+// (`yieldNow` and `park` always switch, and the trampoline counts every switch; a channel
+// send counts work itself when it completes at once) gets none.
 //
 // Rejected: safepoints at function entries as well (Go's stack-check preemption). They
 // would make every function of the program "can suspend", and asyncify instrument all of
@@ -121,20 +122,23 @@ function childrenOf(expr: binaryen.ExpressionRef): binaryen.ExpressionRef[] {
 }
 
 /**
- * Primitives that always switch: a loop whose every iteration calls one of them needs no
- * safepoint of its own, since the trampoline counts work and reads the clock at every
- * switch. (A blocking operation may complete without switching, so it does not count.)
+ * Checkpoints: primitives that always either switch (the trampoline counts work and reads
+ * the clock at every switch) or count work and may preempt themselves (a channel send that
+ * completes at once: `checkpoint` in scheduler.ts). A loop whose every iteration calls one
+ * needs no safepoint of its own. A receive is not one: its fast path is inline code.
  */
-const ALWAYS_SWITCH = new Set(["~lib/weft/scheduler/yieldNow", "~lib/weft/scheduler/park"]);
+function isCheckpoint(name: string): boolean {
+  return name === "~lib/weft/scheduler/yieldNow" || name === "~lib/weft/scheduler/park" || name.startsWith("~lib/weft/sync/channel/chanSend<");
+}
 
-/** `expr` is a statement that calls an always-switching primitive (perhaps under a drop or a local.set). */
+/** `expr` is a statement that calls a checkpoint (perhaps under a drop or a local.set). */
 function isSwitchingCall(expr: binaryen.ExpressionRef): boolean {
   let id = binaryen.getExpressionId(expr);
   if (id === binaryen.DropId || id === binaryen.LocalSetId) {
     expr = (binaryen.getExpressionInfo(expr) as binaryen.DropInfo).value;
     id = binaryen.getExpressionId(expr);
   }
-  return id === binaryen.CallId && ALWAYS_SWITCH.has((binaryen.getExpressionInfo(expr) as binaryen.CallInfo).target);
+  return id === binaryen.CallId && isCheckpoint((binaryen.getExpressionInfo(expr) as binaryen.CallInfo).target);
 }
 
 /** Does `expr` branch to `label` anywhere inside it? */

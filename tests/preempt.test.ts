@@ -48,6 +48,16 @@ describe("preemption", () => {
     expect(Object.values(off.why).some((why) => why.includes("safepoint"))).toBe(false);
   });
 
+  it("preempts a fiber that sends in a loop without blocking, at the send (no safepoint in its loop)", async () => {
+    const built = await buildProgram("floodhog");
+    const [sites] = WebAssembly.Module.customSections(new WebAssembly.Module(built.binary), "weft.safepoints");
+    expect(new TextDecoder().decode(sites).split("\n")).toEqual(["floodhog/main"]);
+    const r = await run(built.binary);
+    expect(r.stdout).toEqual(["ticks 3, flooded: yes"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toEqual(["weft: main ended with 1 fiber still alive:", '  #2 "flood" ready']);
+  });
+
   it("answers TCP connections while a fiber spins", async () => {
     const s = await start("spinserve");
     const [, port] = await s.line(/^port (\d+)$/);

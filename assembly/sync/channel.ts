@@ -22,8 +22,8 @@
 // the buffer it just freed), so every value travels exactly once and in order.
 
 import { Fiber, Outcome, Rec } from "../fiber";
-import { wakeOne, wakeAll, currentAddress, misuseOf, suspendOn, outcome } from "../scheduler";
-import { resumed } from "../switch";
+import { wakeOne, wakeAll, currentAddress, misuseOf, suspendOn, outcome, checkpoint } from "../scheduler";
+import { resumed, beginUnwind } from "../switch";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 import { beginTimeout, endTimeout } from "../time";
 
@@ -377,7 +377,11 @@ export function chanSend<T>(ch: usize, bits: u64): Outcome {
     return result;
   }
   if (isClosed<T>(ch)) sendOnClosed(ch);
-  if (offer<T>(ch, fromBits<T>(bits))) return Outcome.Ok;
+  if (offer<T>(ch, fromBits<T>(bits))) {
+    // sent without blocking: a checkpoint, so that a sending loop needs no safepoint
+    if (checkpoint(me)) beginUnwind();
+    return Outcome.Ok;
+  }
   if (me == 0) wouldBlockOutside(ch);
   Rec.setSlot(me, bits, isManaged<T>());
   if (isManaged<T>()) __link(me, <usize>bits, false);
