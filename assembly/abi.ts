@@ -6,9 +6,12 @@
 // `main` is reached through the `weft.main` import, which the build links to it
 // (build/passes.ts) and then removes from the exports.
 
-import { startMain, run, failCurrent, resetStack, mainFailure, currentId, dumpFibers, aliveFibers, statsAddress, takeFailure, switchTotal } from "./scheduler";
-import { FailureKind } from "./fiber";
-import { nextDeadline } from "./scheduler";
+import { FailureKind } from "./layout";
+import { T } from "./state";
+import { startMain, run } from "./sched/run";
+import { failCurrent, resetStack, takeFailure } from "./sched/fail";
+import { mainFailure, currentId, dumpFibers, aliveFibers, statsAddress, switchTotal } from "./sched/diag";
+import { nextDeadline } from "./sched/fire";
 import { completeHostCall, hostCallsPending } from "./hostcall";
 import { spawnForHost, takeSettled, settledResult, settledFailure } from "./interop";
 
@@ -122,4 +125,12 @@ export function __weft_settled_result(id: u32): f64 {
 /** Failure of ended host-spawned fiber `id` as text, or null; forgets the fiber. */
 export function __weft_settled_failure(id: u32): string | null {
   return settledFailure(id);
+}
+
+/**
+ * Publications the trampoline made after saving a suspending fiber (sched/suspend.ts
+ * `publish`); counted in debug builds only (`weft build --debug`), 0 otherwise.
+ */
+export function __weft_debug_published(): u32 {
+  return T.published();
 }

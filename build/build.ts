@@ -74,6 +74,11 @@ export interface BuildOptions {
   shrink?: boolean;
   /** Build with AssemblyScript's rtrace hooks, for allocation accounting (tests). */
   rtrace?: boolean;
+  /**
+   * Check the core's invariants at run time (assembly/sched/check.ts): a broken one fails
+   * with `internal: ...`. Slower; for tests and for hunting a runtime bug.
+   */
+  debug?: boolean;
   /** Extra `--use NAME=value` constants for asc. */
   use?: string[];
   /** Report progress and the instrumented functions here. */
@@ -116,7 +121,7 @@ const assemblyDir = path.join(packageRoot, "assembly");
 
 export { DEFAULT_STACK_SIZE, DEFAULT_SCRATCH_SIZE } from "./defaults.js";
 import { DEFAULT_STACK_SIZE, DEFAULT_SCRATCH_SIZE } from "./defaults.js";
-const DEFAULT_GUARD_SIZE = 1 << 20;
+import { DEFAULT_GUARD_SIZE } from "../assembly/layout.js";
 /** Virtual second entry: re-exports the ABI so that every program exports it. */
 const ABI_ENTRY = "__weft_abi_entry__.ts";
 /** Virtual second entry of a WASI command: the runner's `_start`. */
@@ -142,25 +147,26 @@ const WASI_ALIASES = [
 ];
 /** The suspend primitives: the only functions allowed to start an unwind. */
 export const SUSPEND_PRIMITIVES = [
-  "~lib/weft/scheduler/yieldNow",
-  "~lib/weft/scheduler/park",
+  "~lib/weft/sched/suspend/yieldNow",
+  "~lib/weft/sched/suspend/park",
   "~lib/weft/sync/channel/chanSend<*>",
   "~lib/weft/sync/channel/chanRecv<*>",
 ];
 /** Functions that run the trampoline: they start rewinds and stop unwinds. */
-export const TRAMPOLINES = ["~lib/weft/scheduler/run"];
+export const TRAMPOLINES = ["~lib/weft/sched/run/run"];
 /**
  * Runtime functions on the switch and exit paths that must never reach a suspend
  * primitive or an indirect call: instrumented, they would slow every switch or exit (and
  * could not unwind anyway). Checked when they survive as functions.
  */
 export const MUST_STAY_PLAIN = [
-  "~lib/weft/scheduler/finish",
-  "~lib/weft/scheduler/resizeSaved",
-  "~lib/weft/scheduler/barrierSlice",
-  "~lib/weft/scheduler/failFiber",
-  "~lib/weft/scope/memberEnded",
-  "~lib/weft/scheduler/fireTimers",
+  "~lib/weft/sched/finish/finish",
+  "~lib/weft/sched/run/resizeSaved",
+  "~lib/weft/sched/run/barrierSlice",
+  "~lib/weft/sched/fail/failFiber",
+  "~lib/weft/scopecore/memberEnded",
+  "~lib/weft/sched/fire/fireTimers",
+  "~lib/weft/sched/suspend/publishWaiting",
 ];
 
 // AssemblyScript's default feature set (plus exception handling where the WASI runner
@@ -274,6 +280,7 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
   const uses = [
     `WEFT_SCRATCH_SIZE=${options.scratchSize ?? DEFAULT_SCRATCH_SIZE}`,
     `WEFT_GUARD_SIZE=${DEFAULT_GUARD_SIZE}`,
+    ...(options.debug ? ["WEFT_DEBUG=1"] : []),
     ...(wasi ? WASI_ALIASES : []),
     ...(options.use ?? []),
   ];

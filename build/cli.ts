@@ -32,6 +32,7 @@ program
   .option("--ignore-indirect", "assume indirect calls never suspend (smaller and faster; wrong if a callback yields)")
   .option("--shrink", "favor module size: keep the switch primitives out of line (up to 14% smaller, slower switches)")
   .option("--rtrace", "include allocation tracing hooks (for leak checks)")
+  .option("--debug", "check the runtime's invariants as it runs (slower; a broken one fails with `internal: ...`)")
   .option("--use <NAME=value...>", "define integer constants for the program (asc --use)")
   .addOption(new Option("--target <target>", "where the program runs: js (the JavaScript host) or wasi (a WASI command)").choices(["js", "wasi"]).default("js"))
   .addOption(
@@ -53,6 +54,7 @@ program
         ignoreIndirect: opts.ignoreIndirect,
         shrink: opts.shrink,
         rtrace: opts.rtrace,
+        debug: opts.debug,
         use: opts.use,
         target: opts.target,
         exceptions: opts.exceptions,

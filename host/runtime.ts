@@ -1,6 +1,6 @@
 // runtime.ts: the web-standard host core. Loads a weft program, runs it, isolates failures.
 //
-// The scheduler lives in wasm (assembly/scheduler.ts); the host only enters it and handles
+// The scheduler lives in wasm (assembly/sched/); the host only enters it and handles
 // what wasm cannot handle itself: a trap unwinds every wasm frame and lands here. The host
 // then tells the core which fiber failed and why (`__weft_fail`, after `__weft_reset`
 // repaired the shadow-stack pointer) and enters the scheduler again, so one failing fiber
@@ -21,6 +21,7 @@ import {
   withStrings,
   takeFailure,
   SPAWNABLE_PREFIX,
+  DUMP_LIMIT,
   type Stats,
   type WeftExports,
 } from "./abi.js";
@@ -102,6 +103,8 @@ export interface FiberFailure {
   file: string | null;
   line: number;
   column: number;
+  /** The failure as one line: `fiber #3 "worker" failed: <message> at <file>:<line>:<column>`. */
+  text: string;
 }
 
 /** How a program ended. */
@@ -186,10 +189,11 @@ class AbortUnwind extends Error {
 /** Clock samples kept for mapping switch ages to time (halved when exceeded). */
 const CLOCK_SAMPLES = 4096;
 
-/** Most fibers a dump lists by default; more are counted on a last line. */
-export const DUMP_LIMIT = 50;
+/** Most fibers a dump lists by default; more are counted on a last line (assembly/layout.ts). */
+export { DUMP_LIMIT };
 
-const KIND_NAMES = Object.fromEntries(Object.entries(FailureKind).map(([k, v]) => [v, k])) as Record<number, keyof typeof FailureKind>;
+/** A FailureKind's name (the enum maps values back to names). */
+const kindName = (kind: number) => FailureKind[kind] as keyof typeof FailureKind | undefined;
 
 /** A loaded weft program: one wasm instance with its scheduler. */
 export class WeftProgram {
@@ -224,11 +228,7 @@ export class WeftProgram {
     this.onLeak = options.onLeak ?? ((line, ms) => this.stderr(`weft: fiber blocked for ${Math.round(ms)} ms, leaked? ${line}`));
     this.onFailure =
       options.onFailure ??
-      ((f) =>
-        this.stderr(
-          `weft: fiber #${f.fiberId}${f.fiberName !== null ? ` "${f.fiberName}"` : ""} failed: ${f.message}` +
-            (f.file ? ` at ${f.file}:${f.line}:${f.column}` : ""),
-        ));
+      ((f) => this.stderr(`weft: ${f.text}`));
   }
 
   /**
@@ -667,7 +667,7 @@ export class WeftProgram {
   /** Passes the failures the core recorded since the last call to `onFailure`. */
   private reportFailures(): void {
     for (let record; (record = takeFailure(this.exports)); ) {
-      const failure: FiberFailure = { ...record, kind: KIND_NAMES[record.kind] ?? "Trap" };
+      const failure: FiberFailure = { ...record, kind: kindName(record.kind) ?? "Trap" };
       this.failures.push(failure);
       this.onFailure(failure);
     }

@@ -53,7 +53,7 @@ describe("build", () => {
         module.dispose();
       }
     };
-    const primitive = /^~lib\/weft\/(sync\/channel\/chan(Send|Recv)<i32>|scheduler\/park)$/;
+    const primitive = /^~lib\/weft\/(sync\/channel\/chan(Send|Recv)<i32>|sched\/suspend\/park)$/;
     const fast = await buildProgram("sieve");
     const small = await buildProgram("sieve", { shrink: true });
     expect(names(fast.binary).filter((n) => primitive.test(n))).toEqual([]);
@@ -144,12 +144,12 @@ describe("switching rules (build/passes.ts analyze)", () => {
 
   it("fails when a suspend primitive was inlined into a caller, or a caller was not instrumented", async () => {
     const error = await analyzeText(
-      `(func $~lib/weft/scheduler/yieldNow (call $asyncify_start_unwind (i32.const 16)))
+      `(func $~lib/weft/sched/suspend/yieldNow (call $asyncify_start_unwind (i32.const 16)))
       (func $app/inlined (call $asyncify_start_unwind (i32.const 16)))
-      (func $app/plain (call $~lib/weft/scheduler/yieldNow))
-      (func $app/instrumented (drop (global.get $__asyncify_data)) (call $~lib/weft/scheduler/yieldNow))`,
+      (func $app/plain (call $~lib/weft/sched/suspend/yieldNow))
+      (func $app/instrumented (drop (global.get $__asyncify_data)) (call $~lib/weft/sched/suspend/yieldNow))`,
       `(export "a" (func $app/inlined)) (export "b" (func $app/plain)) (export "c" (func $app/instrumented))`,
-      ["~lib/weft/scheduler/yieldNow"],
+      ["~lib/weft/sched/suspend/yieldNow"],
     );
     expect(error).toBeInstanceOf(BuildError);
     expect((error as Error).message).toBe(

@@ -21,13 +21,14 @@ describe("channels: classic programs", () => {
   });
 
   it("delivers every item of 7 producers to 5 consumers exactly once, in order per pair", async () => {
-    const r = await buildAndRun("prodcons");
+    // debug: the core checks its invariants as it runs (sched/check.ts)
+    const r = await buildAndRun("prodcons", { debug: true });
     expect(r.stdout).toEqual(["received 14000, missing 0, duplicates 0, out of order 0"]);
     expect(r.aliveAtEnd).toBe(0);
   });
 
   it("lets five dining philosophers finish, forks taken in a global order", async () => {
-    const r = await buildAndRun("philosophers");
+    const r = await buildAndRun("philosophers", { debug: true });
     expect(r.stdout).toEqual(["meals 500, conflicts 0"]);
     expect(r.exitCode).toBe(0);
   });
@@ -53,7 +54,7 @@ describe("channels: semantics", () => {
 
 describe("deadlock", () => {
   it("reports a lock-order deadlock with each fiber's wait", async () => {
-    const r = await buildAndRun("lockorder");
+    const r = await buildAndRun("lockorder", { debug: true });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toEqual([
       "deadlock: all 3 fibers are asleep",
@@ -88,7 +89,7 @@ describe("misuse", () => {
 
 describe("select", () => {
   it("completes ready cases, blocks on several channels, defaults, and reads closed channels", async () => {
-    const r = await buildAndRun("select");
+    const r = await buildAndRun("select", { debug: true });
     expect(r.stdout).toEqual([
       "1: case 1 (ready)",
       "2: poll -> default",

@@ -32,7 +32,7 @@
 // from, and no byte is lost; work already under way completes and its result is dropped.
 
 import { HostCall } from "../hostcall";
-import { Outcome } from "../fiber";
+import { Outcome } from "../record";
 import { Errno, errnoOf, fail } from "./errors";
 
 // @ts-ignore: decorator

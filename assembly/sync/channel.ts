@@ -21,8 +21,9 @@
 // value from the sender's slot (and, for a buffered channel, moves the sender's value into
 // the buffer it just freed), so every value travels exactly once and in order.
 
-import { Fiber, Outcome, Rec } from "../fiber";
-import { wakeOne, wakeAll, currentAddress, misuseOf, suspendOn } from "../scheduler";
+import { Outcome, Rec, F_ARG } from "../record";
+import { misuseOf } from "../failure";
+import { wakeOne, wakeAll, currentAddress, suspendOn } from "../sched/wait";
 import { resumed } from "../switch";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 import { beginTimeout, endTimeout } from "../time";
@@ -130,7 +131,7 @@ import { beginTimeout, endTimeout } from "../time";
 /** Takes the received value's bits out of `me`'s slot (where a waker put them). */
 // @ts-ignore: decorator
 @inline export function takeSlot(me: usize): u64 {
-  let bits = load<u64>(me, offsetof<Fiber>("_arg"));
+  let bits = load<u64>(me, F_ARG);
   Rec.setArg(me, 0, false);
   return bits;
 }
@@ -180,7 +181,7 @@ let takenBits: u64 = 0;
     if (sender != 0) {
       let at = head + count;
       if (at >= capacity) at -= capacity;
-      let moved = fromBits<T>(load<u64>(sender, offsetof<Fiber>("_arg")));
+      let moved = fromBits<T>(load<u64>(sender, F_ARG));
       store<T>(slotAt<T>(ch, at), moved);
       if (isManaged<T>()) __link(bufferOf<T>(ch), changetype<usize>(moved), true);
       count++;
@@ -193,7 +194,7 @@ let takenBits: u64 = 0;
   let sender = wakeOne(sendersOf<T>(ch), Outcome.Ok);
   if (sender != 0) {
     // the sender clears its own slot when it resumes
-    takenBits = load<u64>(sender, offsetof<Fiber>("_arg"));
+    takenBits = load<u64>(sender, F_ARG);
     markTaken();
     return true;
   }

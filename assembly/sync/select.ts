@@ -31,9 +31,10 @@
 // timeout narrows the fiber's deadline for the wait, time.ts); `recv(after(ms))` is the
 // other way, a timer channel as one more case (ticker.ts).
 
-import { Outcome, Rec } from "../fiber";
+import { Outcome, Rec } from "../record";
+import { misuseOf } from "../failure";
 import { beginTimeout, endTimeout } from "../time";
-import { currentAddress, blockSelect, misuseOf } from "../scheduler";
+import { currentAddress, blockSelect } from "../sched/wait";
 import { WaitNode, SelectState, Waiters, NODE_TAG } from "./waitlist";
 import { Channel, sendersOf, receiversOf, isClosed, offer, take, taken, takeSlot, toBits, fromBits, zero, sendOnClosed } from "./channel";
 
@@ -227,8 +228,8 @@ export class Select extends SelectState {
       node.index = i;
       c.prepare(node);
       let list = c.list();
+      // queued on the list when the fiber is published, after its frames are saved
       node._list = list;
-      Waiters.push(list, changetype<usize>(node) | NODE_TAG);
     }
     let outcome = blockSelect(this);
     let fired = this.fired;

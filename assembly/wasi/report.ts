@@ -8,14 +8,13 @@
 // lost when the program exits or traps.
 
 import { fd_write } from "bindings/wasi_snapshot_preview1";
-import { failCurrent, takeFailure, dumpFibers, aliveFibers, mainFailure } from "../scheduler";
-import { FailureKind } from "../fiber";
+import { FailureKind, DUMP_LIMIT, FAILURE_TEXT } from "../layout";
+import { failCurrent, takeFailure } from "../sched/fail";
+import { dumpFibers, aliveFibers, mainFailure } from "../sched/diag";
 
 export const STDOUT: u32 = 1;
 export const STDERR: u32 = 2;
 
-/** Most fibers a report lists (host/runtime.ts DUMP_LIMIT); more are counted on a last line. */
-export const DUMP_LIMIT: u32 = 50;
 
 // One iovec { buf, len } and the written-count word, reused by every write.
 // @ts-ignore: decorator
@@ -54,17 +53,7 @@ export function writeLine(fd: u32, text: string): void {
  */
 export function reportFailures(): void {
   for (let at = takeFailure(); at != 0; at = takeFailure()) {
-    let id = load<u32>(at, 0);
-    let message = changetype<string>(load<usize>(at, 8));
-    let file = changetype<string | null>(load<usize>(at, 12));
-    let line = load<u32>(at, 16);
-    let column = load<u32>(at, 20);
-    let name = changetype<string | null>(load<usize>(at, 24));
-    let text = "weft: fiber #" + id.toString();
-    if (name !== null) text += " \"" + name + "\"";
-    text += " failed: " + message;
-    if (file !== null && file.length > 0) text += " at " + file + ":" + line.toString() + ":" + column.toString();
-    writeLine(STDERR, text);
+    writeLine(STDERR, "weft: " + changetype<string>(load<usize>(at + FAILURE_TEXT)));
   }
 }
 

@@ -30,7 +30,10 @@
 // made from JavaScript (there the base is `__heap_base`; here the runner may own a frame).
 
 import { proc_exit } from "bindings/wasi_snapshot_preview1";
-import { run, RunStatus, resetStack, nextDeadline } from "../scheduler";
+import { RunStatus, RUN_BUDGET } from "../layout";
+import { run } from "../sched/run";
+import { resetStack } from "../sched/fail";
+import { nextDeadline } from "../sched/fire";
 import { __weft_start } from "../abi";
 import { guarded, abortMessage, abortFile, abortLine, abortColumn } from "./abort";
 import { recover, reportFailures, reportDeadlock, reportEnd, writeLine, STDERR } from "./report";
@@ -38,8 +41,6 @@ import { recover, reportFailures, reportDeadlock, reportEnd, writeLine, STDERR }
 import "./console";
 import { sleepUntil } from "./sleep";
 
-/** Switches per scheduler slice (host/abi.ts RUN_BUDGET; scheduler.ts `run` says why). */
-const RUN_BUDGET: u32 = 8192;
 
 /** The program's top-level code: asc's start function, linked by the build. */
 // @ts-ignore: decorator
