@@ -213,6 +213,8 @@ export class Select extends SelectState {
       }
     }
     if (!blocking) {
+      // the one status vocabulary (docs/API.md): SELECT_DEFAULT is WouldBlock
+      if (me != 0) Rec.setOutcome(me, Outcome.WouldBlock);
       this.fired = SELECT_DEFAULT;
       return SELECT_DEFAULT;
     }
