@@ -5,8 +5,8 @@
 // integer or string constants, no types of either side, no decorators.
 //
 // Invariant: a number here is the only place that number is written. Anything that reads
-// or writes one of these blocks uses these names (tests/layers.test.ts checks that host/
-// and assembly/ name no offsets of their own for them).
+// or writes one of these blocks uses these names (tests/layers.test.ts checks host/abi.ts
+// and the core's writers of the blocks for offsets of their own).
 
 /** Why `__weft_run` returned to the host. */
 export enum RunStatus {

@@ -10,8 +10,8 @@
 // land in that slice) and lets these layers sit below the class, whose methods (`join`)
 // call into them.
 //
-// Layout (wasm32; after AssemblyScript's 16-byte object header; the allocator adds a
-// 4-byte block header: 88 bytes in a 96-byte block):
+// Layout (wasm32; 68 bytes of fields after AssemblyScript's 16-byte object header, and
+// the allocator's 4-byte block header):
 //
 //   ┌───────────┬────────────┬─────┬─────┬───────┬──────┬─────────┬───────┬──────┬──────┬──────────┬──────────┐
 //   │ arg (u64) │ deadline   │ id  │ fn  │ state │ kind │ outcome │ flags │ name │ next │ liveNext │ livePrev │
@@ -37,7 +37,7 @@
 //   scope    its scope (ScopeCore, scopecore.ts), or null
 //   timer    its entry in the timer heap (timer.ts): back-pointer, or 0 when none is armed
 //
-// Invariants (checked in debug builds, sched/check.ts):
+// Invariants (debug builds check the run-queue, Blocked and Done/Failed ones, sched/check.ts):
 //   - state Ready    ⇔ the fiber is on the run queue, once;
 //   - state Running  ⇔ it is the running fiber of the thread (state.ts); its slice lives
 //                      on the shadow stack;

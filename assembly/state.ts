@@ -8,10 +8,11 @@
 // Where they live, and why:
 //   - Unmanaged fields are words in linear memory at fixed addresses (`memory.data`),
 //     read and written by the accessors below with constant offsets: a load or store
-//     folds into one instruction with an immediate offset. Measured against module
-//     globals on the switch and spawn benchmarks (docs/PERFORMANCE.md): no difference
-//     beyond the noise. With threads, `T`'s address becomes a per-instance wasm global
-//     (one `global.get`, the offsets still fold), and `S` stays at its fixed address.
+//     folds into one instruction with an immediate offset, as a `global.get` does. The
+//     switch benchmarks against the build with module globals are in the closing note of
+//     issue 15 (a loaded machine: within its noise, not yet confirmed on a quiet one).
+//     With threads, `T`'s address becomes a per-instance wasm global (one `global.get`,
+//     the offsets still fold), and `S` stays at its fixed address.
 //   - Managed roots stay module globals (`liveHead`, `mainFiber`, the failure queue): the
 //     collector finds roots only in globals, the shadow stack and pinned objects. They are
 //     shared state (THREADS.md: globals move into shared memory with the runtime).

@@ -12,11 +12,10 @@
 //   - the run queue (record.ts, runqueue.ts): every fiber on it is Ready, each once, its
 //     length is `S.runLength`, and every Ready fiber of the live list is on it;
 //   - the live list (live.ts): every fiber on it has not ended, and its length is
-//     `S.alive` (`checkQueues`, at every entry into the scheduler and after each slice);
+//     `S.alive` (`checkQueues`, at every entry into the scheduler and whenever a slice's
+//     budget is spent);
 //   - Blocked fibers (record.ts): a Blocked fiber is on no run queue, and one whose
-//     `waitList` names a list is on that list (`checkQueues`);
-//   - the trampoline (run.ts): the stack pointer is back at the fiber base after every
-//     fiber returned or suspended (`checkBase`).
+//     `waitList` names a list is on that list (`checkQueues`).
 
 import { FiberState, Rec, SLEEPING, fiberLabel } from "../record";
 import { T, S } from "../state";
@@ -72,9 +71,4 @@ export function checkQueues(): void {
   }
   if (alive != S.alive()) broken("the live list has " + alive.toString() + " fibers, the count says " + S.alive().toString());
   if (ready != n) broken(ready.toString() + " live fibers are ready, the run queue holds " + n.toString());
-}
-
-/** The trampoline's stack pointer is at the fiber base. */
-export function checkBase(sp: usize): void {
-  if (sp != T.fiberBase()) broken("stack pointer " + sp.toString() + " is not at the fiber base " + T.fiberBase().toString());
 }

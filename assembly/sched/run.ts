@@ -54,7 +54,7 @@ import { flushSleeps } from "./sleep";
 import { finish } from "./finish";
 import { fireTimers } from "./fire";
 import { guardFailure, corruptedFailure, scratchOverflow } from "./fail";
-import { checkQueues, checkBase } from "./check";
+import { checkQueues } from "./check";
 
 export { RunStatus };
 
