@@ -31,14 +31,15 @@ import { STATS_SIZE, FAILURE_INFO_SIZE } from "./layout";
 //
 //  off field         type   written by (when)                          read by
 //  0   current       addr   run (dispatch, after the fiber returns),    primitives, spawn,
-//                           failCurrent                                 everything "current"
-//  4   fiberBase     addr   run (entry: its own stack pointer)          save (slice size)
+//                           failCurrent (in a wasm global, see below)   everything "current"
+//  4   fiberBase     addr   run (entry: its own stack pointer; global)  save (slice size)
 //  8   stackLimit    addr   init (= __data_end)                         (threads: guards)
 //  12  scratch       addr   init (the scratch area's header)            (threads: switch.ts)
 //  16  stats         addr   init (the counters block)                   statsAddress
 //  20  failureInfo   addr   init (the failure block)                    takeFailure
 //  24  publish       u32    suspend primitives (what the trampoline     run (after save),
-//                           must publish: PUBLISH_*), run (clears)      failCurrent (clears)
+//                           must publish: PUBLISH_*), run (clears;      failCurrent (clears)
+//                           in a wasm global)
 //  28  publishList   addr   block, suspendOn (the wait list)            run (publish)
 //  32  publishAt     f64    mayBlock, sleep (the timer's deadline)      run (publish)
 //  40  pendingGuard  i32    guard checks before they abort (kind + 1)   failCurrent
@@ -46,7 +47,7 @@ import { STATS_SIZE, FAILURE_INFO_SIZE } from "./layout";
 //  48  spawnScope    addr   Scope.spawn (the scope of the next spawn)   newFiber (clears)
 //  52  sleepHead     addr   sleepForHost (sleeps of this slice)         flushSleeps
 //  56  sleepTail     addr
-//  64  switches      u64    run (every dispatch)                        since, stats, dumps
+//  64  switches      u64    run (every dispatch; in a wasm global)      since, stats, dumps
 //  72  published     u32    run (each publication; debug builds)        tests (__weft_published)
 
 // @ts-ignore: decorator
@@ -70,15 +71,28 @@ import { STATS_SIZE, FAILURE_INFO_SIZE } from "./layout";
 // @ts-ignore: decorator
 @inline export const PUBLISH_SELECT: u32 = 8;
 
+// The hottest per-thread fields live in wasm globals instead of the record: they are
+// truly per instance (a thread is an instance), and every switch reads and writes them.
+// Kept in memory they cost the switch benchmarks measurably on this machine (closing
+// note of issue 15); as globals they need no per-thread base address either.
+/** T.current: the running fiber (offset 0 of the table above). */
+let tCurrent: usize = 0;
+/** T.fiberBase (offset 4). */
+let tFiberBase: usize = 0;
+/** T.publish (offset 24). */
+let tPublish: u32 = 0;
+/** T.switches (offset 64). */
+let tSwitches: u64 = 0;
+
 export namespace T {
   // @ts-ignore: decorator
-  @inline export function current(): usize { return load<usize>(THREAD, 0); }
+  @inline export function current(): usize { return tCurrent; }
   // @ts-ignore: decorator
-  @inline export function setCurrent(f: usize): void { store<usize>(THREAD, f, 0); }
+  @inline export function setCurrent(f: usize): void { tCurrent = f; }
   // @ts-ignore: decorator
-  @inline export function fiberBase(): usize { return load<usize>(THREAD, 4); }
+  @inline export function fiberBase(): usize { return tFiberBase; }
   // @ts-ignore: decorator
-  @inline export function setFiberBase(v: usize): void { store<usize>(THREAD, v, 4); }
+  @inline export function setFiberBase(v: usize): void { tFiberBase = v; }
   // @ts-ignore: decorator
   @inline export function stackLimit(): usize { return load<usize>(THREAD, 8); }
   // @ts-ignore: decorator
@@ -86,9 +100,9 @@ export namespace T {
   // @ts-ignore: decorator
   @inline export function failureInfo(): usize { return load<usize>(THREAD, 20); }
   // @ts-ignore: decorator
-  @inline export function publish(): u32 { return load<u32>(THREAD, 24); }
+  @inline export function publish(): u32 { return tPublish; }
   // @ts-ignore: decorator
-  @inline export function setPublish(v: u32): void { store<u32>(THREAD, v, 24); }
+  @inline export function setPublish(v: u32): void { tPublish = v; }
   // @ts-ignore: decorator
   @inline export function publishList(): usize { return load<usize>(THREAD, 28); }
   // @ts-ignore: decorator
@@ -119,9 +133,9 @@ export namespace T {
   // @ts-ignore: decorator
   @inline export function setSleepTail(v: usize): void { store<usize>(THREAD, v, 56); }
   // @ts-ignore: decorator
-  @inline export function switches(): u64 { return load<u64>(THREAD, 64); }
+  @inline export function switches(): u64 { return tSwitches; }
   // @ts-ignore: decorator
-  @inline export function setSwitches(v: u64): void { store<u64>(THREAD, v, 64); }
+  @inline export function setSwitches(v: u64): void { tSwitches = v; }
   // @ts-ignore: decorator
   @inline export function published(): u32 { return load<u32>(THREAD, 72); }
   // @ts-ignore: decorator
@@ -146,9 +160,9 @@ export namespace T {
 // ─── S: the shared record ───────────────────────────────────────────────────────────────
 //
 //  off field      type  written by (when)                             read by
-//  0   runHead    addr  enqueue, dequeue, unqueue                      dequeue, counts
-//  4   runTail    addr  (the run queue: the layout of a WaitList's
-//  8   runLength  i32    first three fields, so Waiters.remove serves it)
+//  0   runHead    addr  enqueue, dequeue (in a wasm global, see below)  dequeue
+//  4   runTail    addr  enqueue, dequeue (in a wasm global)             enqueue
+//  8   (free: the run queue's length is counted when read, diag.ts)
 //  12  lastId     u32   newFiber (every spawn: the id it gave)         newFiber
 //  16  started    u32   startMain (once)                               startMain
 //  20  mainEnd    u32   finish (main ended: 1), run (reported: 0)      run
@@ -167,22 +181,23 @@ export namespace T {
 // @ts-ignore: decorator
 @lazy const SHARED: usize = memory.data(S_SIZE, 16);
 
+// The run queue's two words live in wasm globals: every switch reads and writes them, and
+// in memory they cost the switch benchmark measurably (closing note of issue 15). With M:N
+// threads the run queue becomes one per thread anyway (Go's per-P `runq`, THREADS.md),
+// which is where a per-instance global belongs; a shared queue for stealing is then a
+// new structure, not this one.
+let sRunHead: usize = 0;
+let sRunTail: usize = 0;
+
 export namespace S {
-  /** Address of the run queue's `{ head, tail, length }` (a WaitList's layout). */
   // @ts-ignore: decorator
-  @inline export function runQueue(): usize { return SHARED; }
+  @inline export function runHead(): usize { return sRunHead; }
   // @ts-ignore: decorator
-  @inline export function runHead(): usize { return load<usize>(SHARED, 0); }
+  @inline export function setRunHead(v: usize): void { sRunHead = v; }
   // @ts-ignore: decorator
-  @inline export function setRunHead(v: usize): void { store<usize>(SHARED, v, 0); }
+  @inline export function runTail(): usize { return sRunTail; }
   // @ts-ignore: decorator
-  @inline export function runTail(): usize { return load<usize>(SHARED, 4); }
-  // @ts-ignore: decorator
-  @inline export function setRunTail(v: usize): void { store<usize>(SHARED, v, 4); }
-  // @ts-ignore: decorator
-  @inline export function runLength(): i32 { return load<i32>(SHARED, 8); }
-  // @ts-ignore: decorator
-  @inline export function setRunLength(v: i32): void { store<i32>(SHARED, v, 8); }
+  @inline export function setRunTail(v: usize): void { sRunTail = v; }
   // @ts-ignore: decorator
   @inline export function lastId(): u32 { return load<u32>(SHARED, 12); }
   // @ts-ignore: decorator

@@ -1,7 +1,7 @@
 // runqueue.ts: the run queue, the fibers ready to run, in FIFO order.
 //
 // Model: a singly linked FIFO through the fibers' `next` link, rooted in the shared record
-// (state.ts `S`: head, tail, length, laid out like a WaitList's first fields). `enqueue`
+// (state.ts `S`: head and tail; wasm globals, state.ts says why). `enqueue`
 // puts a fiber at the tail and makes it Ready; `dequeue` takes the head for the
 // trampoline. Nothing is ever taken out of the middle: the running fiber is never on it
 // (no primitive queues its caller, suspend.ts), so a failing fiber is not either.
@@ -31,7 +31,6 @@ import { S } from "../state";
   if (tail != 0) Rec.setNext(tail, f);
   else S.setRunHead(f);
   S.setRunTail(f);
-  S.setRunLength(S.runLength() + 1);
 }
 
 function queuedTwice(f: usize): void {
@@ -46,14 +45,14 @@ function queuedTwice(f: usize): void {
     let next = Rec.next(f);
     S.setRunHead(next);
     if (next == 0) S.setRunTail(0);
-    S.setRunLength(S.runLength() - 1);
     Rec.setNext(f, 0);
   }
   return f;
 }
 
-/** Fibers on the run queue. */
-// @ts-ignore: decorator
-@inline export function readyCount(): u32 {
-  return <u32>S.runLength();
+/** Fibers on the run queue (walks it: read with the counters, never on the switch path). */
+export function readyCount(): u32 {
+  let n: u32 = 0;
+  for (let p = S.runHead(); p != 0; p = Rec.next(p)) n++;
+  return n;
 }

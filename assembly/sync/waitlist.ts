@@ -233,8 +233,7 @@ export class WaitList {
   }
 }
 
-// Waiters works on these three fields by offset, and the run queue (state.ts) and the
-// debug checks (sched/check.ts) assume the same offsets: the build fails if the class is
-// ever reordered.
+// Waiters and the debug checks (sched/check.ts) work on these three fields by offset: the
+// build fails if the class is ever reordered.
 // @ts-ignore: compile-time check
-if (offsetof<WaitList>("_head") != 0 || offsetof<WaitList>("_tail") != 4 || offsetof<WaitList>("length") != 8) ERROR("WaitList: _head, _tail, length must be its first fields (state.ts S.runQueue)");
+if (offsetof<WaitList>("_head") != 0 || offsetof<WaitList>("_tail") != 4 || offsetof<WaitList>("length") != 8) ERROR("WaitList: _head, _tail, length must be its first fields (Waiters reads them by offset)");
