@@ -165,7 +165,7 @@ export namespace T {
 //  8   (free: the run queue's length is counted when read, diag.ts)
 //  12  lastId     u32   newFiber (every spawn: the id it gave)         newFiber
 //  16  started    u32   startMain (once)                               startMain
-//  20  mainEnd    u32   finish (main ended: 1), run (reported: 0)      run
+//  20  mainEnd    u32   finish (main ended: 1), run (reported: 0)      run (a wasm global)
 //  24  alive      u32   liveAdd, liveRemove                            stats, dumps
 //  28  peak       u32   liveAdd                                        stats
 //  32  failed     u32   failFiber                                      stats
@@ -188,6 +188,8 @@ export namespace T {
 // new structure, not this one.
 let sRunHead: usize = 0;
 let sRunTail: usize = 0;
+/** S.mainEnd (offset 20): tested by the trampoline before every switch, so a global too. */
+let sMainEnd: bool = false;
 
 export namespace S {
   // @ts-ignore: decorator
@@ -207,9 +209,9 @@ export namespace S {
   // @ts-ignore: decorator
   @inline export function setStarted(): void { store<u32>(SHARED, 1, 16); }
   // @ts-ignore: decorator
-  @inline export function mainEnd(): bool { return load<u32>(SHARED, 20) != 0; }
+  @inline export function mainEnd(): bool { return sMainEnd; }
   // @ts-ignore: decorator
-  @inline export function setMainEnd(v: bool): void { store<u32>(SHARED, <u32>v, 20); }
+  @inline export function setMainEnd(v: bool): void { sMainEnd = v; }
   // @ts-ignore: decorator
   @inline export function alive(): u32 { return load<u32>(SHARED, 24); }
   // @ts-ignore: decorator
