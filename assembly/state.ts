@@ -8,9 +8,11 @@
 // Where they live, and why:
 //   - Unmanaged fields are words in linear memory at fixed addresses (`memory.data`),
 //     read and written by the accessors below with constant offsets: a load or store
-//     folds into one instruction with an immediate offset, as a `global.get` does. The
-//     switch benchmarks against the build with module globals are in the closing note of
-//     issue 15 (a loaded machine: within its noise, not yet confirmed on a quiet one).
+//     folds into one instruction with an immediate offset. The fields every switch
+//     touches are wasm globals instead (below, with why): in memory they made the depth-0
+//     switch about 15% slower here. The switch is still slower than before this layout
+//     (about 13% at depth 0, 6% per thread-ring hop, measured A/B on a loaded machine):
+//     not yet found where; see the closing note of issue 15.
 //     With threads, `T`'s address becomes a per-instance wasm global (one `global.get`,
 //     the offsets still fold), and `S` stays at its fixed address.
 //   - Managed roots stay module globals (`liveHead`, `mainFiber`, the failure queue): the
