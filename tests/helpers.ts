@@ -13,6 +13,9 @@
 // in the core then shows up as a wrong result or a trap within a few allocations, instead
 // of once in a long run. Output, exit status and dumps must be the same as without it.
 import path from "node:path";
+import { spawn } from "node:child_process";
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import binaryen from "binaryen";
 import { expect } from "vitest";
@@ -135,4 +138,23 @@ export async function run(binary: Uint8Array): Promise<Run> {
 /** Builds and runs in one go. */
 export async function buildAndRun(name: string, options: TestBuildOptions = {}): Promise<Run> {
   return run((await buildProgram(name, options)).binary);
+}
+
+/**
+ * Runs `binary` with `weft run` in a child process and sends it SIGQUIT once its stdout
+ * contains `marker`; resolves with its exit status and stderr lines (the dump).
+ */
+export async function quitWhen(binary: Uint8Array, marker: string): Promise<{ code: number | null; stderr: string[] }> {
+  const out = path.join(await mkdtemp(path.join(tmpdir(), "weft-")), "program.wasm");
+  await writeFile(out, binary);
+  const child = spawn(process.execPath, [path.join(root, "bin/weft.js"), "run", out]);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stdout += d;
+    if (stdout.includes(marker)) child.kill("SIGQUIT");
+  });
+  child.stderr.on("data", (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+  return { code, stderr: stderr.trim().split("\n") };
 }

@@ -1,10 +1,6 @@
 import { describe, it, expect } from "vitest";
-import { spawn } from "node:child_process";
 import { connect } from "node:net";
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { buildProgram, root, run } from "./helpers.js";
+import { buildProgram, quitWhen, run } from "./helpers.js";
 import { start } from "./iohelpers.js";
 import { WeftProgram } from "../host/runtime.js";
 
@@ -68,20 +64,8 @@ describe("preemption", () => {
   });
 
   it("prints a SIGQUIT dump naming the spinning fiber and its function", async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), "weft-"));
-    const out = path.join(dir, "hog.wasm");
-    await writeFile(out, (await buildProgram("hog")).binary);
-    const child = spawn(process.execPath, [path.join(root, "bin/weft.js"), "run", out]);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-      if (stdout.includes("tick 1")) child.kill("SIGQUIT");
-    });
-    child.stderr.on("data", (d) => (stderr += d));
-    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    const { code, stderr: lines } = await quitWhen((await buildProgram("hog")).binary, "tick 1");
     expect(code).toBe(2);
-    const lines = stderr.trim().split("\n");
     expect(lines[0]).toMatch(/^SIGQUIT: 3 fibers alive, \d blocked, \d+ switches, 3 spawned, peak 3$/);
     expect(lines).toContain('  #2 "hog" ready (preempted in hog/hog)');
   });
