@@ -101,9 +101,6 @@ let failedCount: u32 = 0;
 let savedBytes: usize = 0;
 /** Times a fiber blocked (`park`); every block ends in one wake, so wakes = this - blocked now. */
 let blockCount: u64 = 0;
-/** Times a fiber was preempted at a safepoint. */
-let preemptCount: u64 = 0;
-
 // ─── time slices (see the essay above) ─────────────────────────────────────────────────
 
 /**
@@ -397,7 +394,6 @@ function preemptDue(): bool {
 
 /** Queues the running fiber `f` at the tail, preempted; the caller begins the unwind. */
 function preempt(f: usize): void {
-  ++preemptCount;
   workLeft = 0; // the trampoline reads the clock at once: it fires the timers, ends the slice
   enqueue(f);
 }
