@@ -18,7 +18,9 @@ import { checkStructure, slicesOf, trackName } from "./tracecheck.js";
 let built: Promise<Uint8Array<ArrayBuffer>> | null = null;
 /** tests/programs/traced.ts, built once per test file; `app.scenario()` chooses what it does. */
 function binary(): Promise<Uint8Array<ArrayBuffer>> {
-  built ??= buildProgram("traced").then((b) => new Uint8Array(b.binary));
+  // cooperative: these scenarios count switches, spawns and gaps exactly, and a slice that
+  // ends inside one of their loops would add a preemption at a moment the machine decides
+  built ??= buildProgram("traced", { preempt: false }).then((b) => new Uint8Array(b.binary));
   return built;
 }
 /** The host imports of traced.ts for `scenario`. */
