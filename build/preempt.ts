@@ -6,7 +6,8 @@
 //   workLeft = workLeft - 1
 //   if (workLeft < 0) safepoint(site)
 //
-// `workLeft` is the scheduler's work counter (assembly/scheduler.ts, "Time slices"): the
+// `workLeft` is the scheduler's work counter (assembly/scheduler.ts, "Time slices and
+// preemption" in its opening essay): the
 // trampoline also takes from it on every switch. When it runs out, `safepoint` reads the
 // clock; if the slice is over or a timer is due, it preempts the fiber (a suspend
 // primitive: the fiber goes to the back of the run queue and unwinds like a yield),
@@ -16,7 +17,8 @@
 // Invariants:
 //   - safepoints only in the program's own functions: an operation of the runtime (the
 //     allocator, the collector, a channel operation) or of the standard library (a sort, a
-//     map rehash) is never split; what a program may rely on is in docs/API.md, "Preemption";
+//     map rehash) is never split; what a program may rely on is in docs/API.md, "Time slices
+//     and preemption";
 //   - the slow path allocates no managed object: it runs where AssemblyScript did not
 //     expect a call, with managed temporaries in plain locals that a collection would miss;
 //   - each site has an index into the `weft.safepoints` custom section (the names of the
@@ -31,7 +33,8 @@
 // would make every function of the program "can suspend", and asyncify instrument all of
 // it: deep recursion without loops stays cooperative instead. Rejected: a second thread
 // setting a flag on a timer (Go's sysmon): it needs shared memory and a worker for every
-// program, and a counter that reads the clock now and then measured cheaper.
+// program (browsers without cross-origin isolation have neither), where a counter that
+// reads the clock now and then needs nothing but the clock.
 
 import binaryen from "binaryen";
 import { BuildError } from "./build.js";
