@@ -682,7 +682,7 @@ function detachWaiting(fiber: Fiber): void {
   if (list != 0) {
     // a sleeper may still be pending, chained through the run-queue link its waker is
     // about to use (`sleepForHost`): arm the pending ones first
-    if (list == SLEEPING) flushSleeps(hostNow());
+    if (list == SLEEPING) armPendingSleeps();
     else leaveWaitList(f, list);
     fiber._waitList = 0;
   }
@@ -850,11 +850,11 @@ export function run(budget: u32, until: f64): RunStatus {
     if (mainEndPending) {
       // reported once: fibers spawned by the host afterwards still run (interop.ts)
       mainEndPending = false;
-      flushSleeps(hostNow());
+      armPendingSleeps();
       return RunStatus.MainEnded;
     }
     if (budget-- == 0 || ((workLeft -= SWITCH_WORK) < 0 && sliceOver())) {
-      flushSleeps(hostNow());
+      armPendingSleeps();
       return RunStatus.Budget;
     }
     let f = dequeue();
@@ -1000,6 +1000,11 @@ export function nextDeadline(): f64 {
 /** Sleeps started in this slice, not yet armed (`sleepForHost`). */
 let pendingSleepHead: usize = 0;
 let pendingSleepTail: usize = 0;
+
+/** `flushSleeps` at the clock's time, read only if a sleep is pending. */
+function armPendingSleeps(): void {
+  if (pendingSleepHead != 0) flushSleeps(hostNow());
+}
 
 /** Arms the pending sleeps at `now` (the host clock) + each one's `ms`, in the order they slept. */
 function flushSleeps(now: f64): void {
@@ -1287,7 +1292,7 @@ export class SchedulerStats {
 
 /** The scheduler's counters now. */
 export function schedulerStats(): SchedulerStats {
-  flushSleeps(hostNow());
+  armPendingSleeps();
   return new SchedulerStats(spawnedCount, aliveCount, blockedFibers(), switchCount, peakAlive, failedCount, TimerHeap.size(), <u32>hostCallsPending());
 }
 
