@@ -6,9 +6,13 @@
 // `main` is reached through the `weft.main` import, which the build links to it
 // (build/passes.ts) and then removes from the exports.
 
-import { startMain, run, failCurrent, resetStack, mainFailure, currentId, dumpFibers, aliveFibers, statsAddress, takeFailure, switchTotal } from "./scheduler";
-import { FailureKind } from "./fiber";
-import { nextDeadline } from "./scheduler";
+import { FailureKind, RunStatus } from "./layout";
+import { T } from "./state";
+import { startMain, run } from "./sched/run";
+import { failCurrent, resetStack, takeFailure } from "./sched/fail";
+import { mainFailure, currentId, dumpFibers, aliveFibers, statsAddress, switchTotal } from "./sched/diag";
+import { nextDeadline } from "./sched/fire";
+import { exitStatus, isDeadlock, deadlockHeadline, leftoverHeadline } from "./sched/end";
 import { completeHostCall, hostCallsPending } from "./hostcall";
 import { spawnForHost, takeSettled, settledResult, settledFailure } from "./interop";
 import { traceOn, traceRunBegin, traceRunEnd, startTrace, stopTrace, traceHeader, traceString, traceDrained, traceGc, GcEvent } from "./trace";
@@ -40,7 +44,7 @@ export function __weft_run(budget: u32, until: f64): i32 {
 }
 
 /** Kept until the build has inserted the safepoints that call it (build/preempt.ts). */
-export { safepoint as __weft_safepoint } from "./scheduler";
+export { safepoint as __weft_safepoint } from "./sched/slice";
 
 /** After a trap: resets the shadow stack. Call before any other export. */
 export function __weft_reset(): void {
@@ -89,6 +93,29 @@ export function __weft_alive(): u32 {
   return aliveFibers();
 }
 
+// The end-of-run policy (sched/end.ts): the host asks, so that every host ends a program
+// the same way.
+
+/** The exit status of a program that stopped with `stopped` (0, 2 or 3): 1 if main failed. */
+export function __weft_exit_status(stopped: i32): i32 {
+  return exitStatus(stopped);
+}
+
+/** 1 if a run call's `status` means a deadlock (`mainEnded`, and whether the host completes host calls, 0/1). */
+export function __weft_is_deadlock(status: i32, mainEnded: i32, hostCompletes: i32): i32 {
+  return isDeadlock(<RunStatus>status, mainEnded != 0, hostCompletes != 0) ? 1 : 0;
+}
+
+/** The first line of a deadlock report (the dump follows). */
+export function __weft_deadlock_headline(): string {
+  return deadlockHeadline();
+}
+
+/** The first line of the report of fibers left alive at exit status `status`, or null (no report; `serving`: 0/1). */
+export function __weft_leftover_headline(status: i32, serving: i32): string | null {
+  return leftoverHeadline(status, serving != 0);
+}
+
 /** Address of the counters block (host/abi.ts `readStats`). */
 export function __weft_stats(): usize {
   return statsAddress();
@@ -130,6 +157,14 @@ export function __weft_settled_result(id: u32): f64 {
 /** Failure of ended host-spawned fiber `id` as text, or null; forgets the fiber. */
 export function __weft_settled_failure(id: u32): string | null {
   return settledFailure(id);
+}
+
+/**
+ * Publications the trampoline made after saving a suspending fiber (sched/suspend.ts
+ * `publish`); counted in debug builds only (`weft build --debug`), 0 otherwise.
+ */
+export function __weft_debug_published(): u32 {
+  return T.published();
 }
 
 /**

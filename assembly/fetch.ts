@@ -23,7 +23,7 @@
 // forbid it, edge platforms lack it, and it would stop every fiber); a body read whole by
 // the host before the fiber sees the status (large or endless bodies).
 
-import { Outcome } from "./fiber";
+import { Outcome } from "./record";
 import { HostCall } from "./hostcall";
 import { beginTimeout, endTimeout } from "./time";
 

@@ -25,8 +25,8 @@
 // flight: the host still completes it, the buffer stays pinned until then, and the result
 // is dropped. The host is never asked to undo work it may already have done.
 
-import { Outcome } from "./fiber";
-import { block, wakeAll } from "./scheduler";
+import { Outcome } from "./record";
+import { block, wakeAll } from "./sched/wait";
 import { WaitList, WaitKind } from "./sync/waitlist";
 import { beginTimeout, endTimeout } from "./time";
 import { traceOn, traceHostCall, traceHostDone } from "./trace";
@@ -61,7 +61,7 @@ export class HostCall {
     this.token = token;
     this.what = what;
     this._pinned = pin;
-    this._waiters = new WaitList(WaitKind.HostCall, token);
+    this._waiters = new WaitList(WaitKind.HostCall, token, what);
     inflight.set(token, this);
     if (traceOn) traceHostCall(token, what);
   }
@@ -112,8 +112,3 @@ export function completeHostCall(token: u32, result: f64, code: string | null, e
   return true;
 }
 
-/** `host fetchUser #7`: what a fiber blocked on call `token` waits for. */
-export function describeHostCall(token: u32): string {
-  if (!inflight.has(token)) return "host call #" + token.toString();
-  return "host " + inflight.get(token).what + " #" + token.toString();
-}

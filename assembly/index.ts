@@ -15,10 +15,15 @@
 // Build with `weft build app.ts -o app.wasm`, run with `weft run app.wasm`.
 
 // fibers
-export { Fiber, FiberState, Failure, FailureKind, Outcome, outcomeName } from "./fiber";
-export { spawn, spawnWith, yieldNow, currentFiber, park, ready, outcome } from "./scheduler";
+export { Fiber } from "./fiber";
+export { FiberState, Outcome, outcomeName } from "./record";
+export { Failure, FailureKind } from "./failure";
+export { spawn, spawnWith, currentFiber, ready } from "./sched/spawn";
+export { yieldNow, park } from "./sched/suspend";
+export { outcome } from "./sched/wait";
 // structured concurrency
 export { Scope } from "./scope";
+export { ScopeCore } from "./scopecore";
 // communication and synchronization (one file each in sync/)
 export { Channel, Received } from "./sync/channel";
 export { Select, SelectCase, RecvCase, SendCase, SELECT_DEFAULT, SELECT_TIMED_OUT, SELECT_CANCELLED } from "./sync/select";
@@ -36,5 +41,5 @@ export { HostCall } from "./hostcall";
 export { fetch, FetchOptions, FetchResponse } from "./fetch";
 export { fromHost, toHost } from "./port";
 // diagnostics
-export { dump, schedulerStats, SchedulerStats } from "./scheduler";
+export { dump, schedulerStats, SchedulerStats } from "./sched/diag";
 export { traceStart, traceStop, tracing, traceMark } from "./trace";

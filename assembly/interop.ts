@@ -12,11 +12,12 @@
 // that calls export number `index` with the argument converted from f64 to the
 // parameter's type and converts the result back (build/passes.ts `linkExports`), so a
 // host-spawned fiber runs through one ordinary entry, `hostEntry`. When such a fiber
-// ends, `finish` (scheduler.ts) queues its id; the host takes the queue after every
+// ends, `finish` (sched/finish.ts) queues its id; the host takes the queue after every
 // scheduler slice (`takeSettled`) and settles the Promises.
 
-import { Fiber, HOST_SPAWNED } from "./fiber";
-import { spawnWith } from "./scheduler";
+import { Fiber } from "./fiber";
+import { Rec, HOST_SPAWNED } from "./record";
+import { spawnWith } from "./sched/spawn";
 
 // @ts-ignore: decorator
 @external("weft", "call_export")
@@ -44,14 +45,14 @@ export function spawnForHost(index: i32, arg: f64, name: string | null): u32 {
   let job = new HostJob(index, arg);
   let fiber = spawnWith<HostJob>(hostEntry, job, name);
   job.fiber = fiber;
-  fiber._flags |= HOST_SPAWNED;
+  Rec.setFlags(changetype<usize>(fiber), Rec.flags(changetype<usize>(fiber)) | HOST_SPAWNED);
   jobs.set(fiber.id, job);
   return fiber.id;
 }
 
-/** A host-spawned fiber ended (scheduler.ts `finish`). */
+/** A host-spawned fiber ended (sched/finish.ts `finish`). */
 export function hostFiberEnded(f: usize): void {
-  settled.push(changetype<Fiber>(f).id);
+  settled.push(Rec.id(f));
 }
 
 /** The next host-spawned fiber that ended, or 0; its job stays until `settledResult`. */

@@ -34,9 +34,12 @@
 // channel would need the host to retry, and a fiber waiting on it would look deadlocked);
 // typed ports (i32, f64, bytes): strings cover the page's needs, and numbers cross as text.
 
-import { Fiber, Outcome } from "./fiber";
+import { Fiber } from "./fiber";
+import { Outcome } from "./record";
+import { misuseOf } from "./failure";
 import { HostCall } from "./hostcall";
-import { spawnWith, outcome, misuseOf } from "./scheduler";
+import { spawnWith } from "./sched/spawn";
+import { outcome } from "./sched/wait";
 import { Channel } from "./sync/channel";
 
 // @ts-ignore: decorator

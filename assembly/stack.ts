@@ -75,6 +75,8 @@
 // `__data_end`; the guard words catch anything that writes below the stack without that
 // check.
 
+import { DEFAULT_SCRATCH_SIZE, DEFAULT_GUARD_SIZE } from "./layout";
+
 /** Canary word of the scratch guards. */
 // @ts-ignore: decorator
 @inline const SCRATCH_CANARY: u32 = 0x5C7A_7C4E;
@@ -87,10 +89,10 @@
 
 /** Bytes of asyncify frames one unwind may save (`weft build --scratch-size`). */
 // @ts-ignore: decorator
-@inline export const SCRATCH_SIZE: usize = isDefined(WEFT_SCRATCH_SIZE) ? <usize>WEFT_SCRATCH_SIZE : 65536;
+@inline export const SCRATCH_SIZE: usize = isDefined(WEFT_SCRATCH_SIZE) ? <usize>WEFT_SCRATCH_SIZE : <usize>DEFAULT_SCRATCH_SIZE;
 /** Bytes of the zone after the scratch area that absorbs an overflowing unwind. */
 // @ts-ignore: decorator
-@inline export const GUARD_SIZE: usize = isDefined(WEFT_GUARD_SIZE) ? <usize>WEFT_GUARD_SIZE : 1 << 20;
+@inline export const GUARD_SIZE: usize = isDefined(WEFT_GUARD_SIZE) ? <usize>WEFT_GUARD_SIZE : <usize>DEFAULT_GUARD_SIZE;
 /** Bytes of the low scratch guard and of the shadow-stack guard. */
 // @ts-ignore: decorator
 @inline const LOW_GUARD: usize = 16;

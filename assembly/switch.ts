@@ -1,10 +1,11 @@
-// switch.ts: the asyncify intrinsics and the suspend primitives.
+// switch.ts: the asyncify intrinsics, as inline helpers for the suspend primitives.
 //
-// This is the only file whose functions must stay *uninstrumented*. Binaryen's asyncify pass
-// turns the `asyncify.*` imports declared below into direct calls to the functions it
-// generates, and it leaves alone every function that calls one of them directly: the
-// suspend primitives (`yieldNow` and `park` in scheduler.ts, `chanSend` and `chanRecv` in
-// sync/channel.ts, built from the inline helpers here) and the scheduler's trampoline.
+// The primitives themselves live where their logic is (`yieldNow` and `park` in
+// sched/suspend.ts, `chanSend` and `chanRecv` in sync/channel.ts, the trampoline in
+// sched/run.ts); they call the helpers here. Binaryen's asyncify pass turns the
+// `asyncify.*` imports declared below into direct calls to the functions it generates, and
+// it leaves alone every function that calls one of them directly: that is what keeps the
+// primitives and the trampoline *uninstrumented*.
 // Everything that can reach these primitives (user code that yields, `join`, ...) is
 // instrumented. After the pass the build inlines the primitives into their callers
 // (build/passes.ts `inlinePrimitives` says why that is sound).
@@ -15,7 +16,7 @@
 //        ▲                              │ returns at once, state = UNWINDING
 //        │ every instrumented frame saves its locals into the scratch area and returns
 //        │                              ▼
-//   trampoline (scheduler.ts): stop_unwind, copy scratch + shadow-stack slice into the
+//   trampoline (sched/run.ts): stop_unwind, copy scratch + shadow-stack slice into the
 //   fiber's exact-size saved block, pick the next fiber, copy its slice back, restore the
 //   stack pointer, start_rewind(its block), call its entry: the instrumented frames reload
 //   their locals and re-enter the primitive, which sees REWINDING, calls stop_rewind and

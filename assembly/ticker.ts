@@ -24,9 +24,9 @@
 // tickers you no longer read.
 
 import { Channel } from "./sync/channel";
-import { TimerHeap, TICKER_TAG } from "./timer";
+import { TimerHeap, TICKER_TAG, TIMER_WHERE } from "./timer";
 import { hostNow } from "./platform";
-import { misuseOf } from "./scheduler";
+import { misuseOf } from "./failure";
 import { sinceStart } from "./time";
 
 /** Timers with an armed entry: the runtime's references to them (the heap's are raw). */
@@ -34,10 +34,10 @@ const running = new Set<Timer>();
 
 /** A channel that receives `now()` once, `ms` from now. */
 export class Timer {
+  /** @internal its timer-heap back-pointer, or 0 (first: timer.ts `TIMER_WHERE`). */
+  _timer: u32 = 0;
   /** Receives the time (ms, `now()`'s clock) when the timer fires. Capacity 1. */
   readonly channel: Channel<f64> = new Channel<f64>(1);
-  /** @internal its timer-heap entry: index + 1, or 0. */
-  _timer: u32 = 0;
   /** @internal the period (Ticker), or 0. */
   _period: f64 = 0;
   /** @internal when it fires next (host clock). */
@@ -113,12 +113,16 @@ function checkPeriod(periodMs: f64): void {
   if (!(periodMs > 0) || periodMs == Infinity) misuseOf("a ticker's period must be a positive number of ms, got " + periodMs.toString());
 }
 
+// timer.ts writes the back-pointer at TIMER_WHERE without knowing this class.
+// @ts-ignore: compile-time check
+if (offsetof<Timer>("_timer") != TIMER_WHERE) ERROR("ticker.ts: Timer._timer must be at timer.ts TIMER_WHERE");
+
 /** A channel that receives `now()` once, `ms` from now: `new Timer(ms).channel`. */
 export function after(ms: f64): Channel<f64> {
   return new Timer(ms).channel;
 }
 
-/** The scheduler fires a timer's entry (scheduler.ts `fireTimers`). */
+/** The scheduler fires a timer's entry (sched/fire.ts `fireTimers`). */
 export function tickerFired(t: usize, now: f64): void {
   let timer = changetype<Timer>(t);
   // a full channel: the receiver is behind, and this tick is dropped (as in Go)

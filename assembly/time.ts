@@ -18,13 +18,13 @@
 // Why a per-fiber deadline rather than a timeout parameter on every operation: it gives
 // every blocking operation, present and future (channels, select, mutex, semaphore, wait
 // group, cond, join, host calls), its deadline variant through one check where fibers
-// block (scheduler.ts `mayBlock`), at no cost to operations without one (the check shares
+// block (sched/wait.ts `mayBlock`), at no cost to operations without one (the check shares
 // the cancellation flag test). The `...Timeout(ms)` methods of the primitives are sugar
-// over it (`withTimeout` below).
+// over it (`beginTimeout` and `endTimeout` below).
 
-import { Outcome } from "./fiber";
+import { Outcome } from "./record";
 import { hostNow } from "./platform";
-import { sleepUntilHost, sleepForHost, setDeadlineHost, deadlineHost } from "./scheduler";
+import { sleepUntilHost, sleepForHost, setDeadlineHost, deadlineHost } from "./sched/sleep";
 
 /** Host clock at program start: `now()` counts from here. */
 let epoch: f64 = hostNow();

@@ -2,7 +2,7 @@
 //
 // The model. Time lives in wasm: a fiber that sleeps, or blocks with a deadline, or a
 // timer that is running (ticker.ts), has one entry here keyed by its deadline on the host
-// clock (platform.ts). The scheduler (scheduler.ts `fireTimers`) takes the entries that
+// clock (platform.ts). The scheduler (sched/fire.ts `fireTimers`) takes the entries that
 // are due whenever it runs out of ready fibers, and once at every entry from the host;
 // when nothing is ready and entries remain, `run` returns Waiting and the host arms
 // exactly one host timer for `nextDeadline()`. So the host never keeps more than one
@@ -52,9 +52,11 @@
 //   - One host timer per sleep (setTimeout per fiber): a JS call per sleep and 100,000
 //     host timers for 100,000 sleepers.
 
-import { Fiber } from "./fiber";
-import { Timer } from "./ticker";
+import { F_TIMER } from "./record";
 
+/** Offset of a Timer's back-pointer (ticker.ts `Timer._timer`, checked there at compile time). */
+// @ts-ignore: decorator
+@inline export const TIMER_WHERE: usize = 0;
 /** Low bit of an entry's target: the target is a Timer, not a fiber. */
 // @ts-ignore: decorator
 @inline export const TICKER_TAG: usize = 1;
@@ -87,13 +89,13 @@ let nextSeq: u32 = 0;
 /** Records back-pointer `where` in the entry's target. */
 // @ts-ignore: decorator
 @inline function setWhere(target: usize, where: u32): void {
-  if (target & TICKER_TAG) store<u32>(target & ~TICKER_TAG, where, offsetof<Timer>("_timer"));
-  else store<u32>(target, where, offsetof<Fiber>("_timer"));
+  if (target & TICKER_TAG) store<u32>(target & ~TICKER_TAG, where, TIMER_WHERE);
+  else store<u32>(target, where, F_TIMER);
 }
 
 // @ts-ignore: decorator
 @inline function whereOf(target: usize): u32 {
-  return target & TICKER_TAG ? load<u32>(target & ~TICKER_TAG, offsetof<Timer>("_timer")) : load<u32>(target, offsetof<Fiber>("_timer"));
+  return target & TICKER_TAG ? load<u32>(target & ~TICKER_TAG, TIMER_WHERE) : load<u32>(target, F_TIMER);
 }
 
 // ─── the sorted queue ───────────────────────────────────────────────────────────────────

@@ -37,16 +37,15 @@
 //
 // HOOK SITES (every one a single line `if (traceOn) trace...(...)`; re-place them here if
 // the files move):
-//   scheduler.ts  run           traceSwitch(f)            a fiber is switched in (previous one out)
-//   scheduler.ts  newFiber      traceSpawn(f, current)    spawn (after liveAdd)
-//   scheduler.ts  ready         traceWake(f, current, WakeCause.Ready)
-//   scheduler.ts  wakeOne       traceWake(f, current, WakeCause.Op)     channel/mutex/... wake
-//   scheduler.ts  fireSelect    traceWake(f, current, WakeCause.Op)     a select fires
-//   scheduler.ts  cancelFiber   traceWake(f, current, WakeCause.Cancel)
-//   scheduler.ts  failFiber     traceFail(f, kind, message)              failure with its message
-//   scheduler.ts  finish        traceEnd(f, state)                       end (done or failed)
-//   scheduler.ts  finish        traceWake(w, f, WakeCause.Join)          joiners of an ended fiber
-//   scheduler.ts  fireTimers    traceWake(f, 0, WakeCause.Timer)         sleep / deadline
+//   sched/run.ts     run         traceSwitch(f)            a fiber is switched in (previous one out)
+//   sched/spawn.ts   newFiber    traceSpawn(f, current)    spawn (after liveAdd)
+//   sched/wait.ts    readyAddress traceWake(f, current, WakeCause.Ready)
+//   sched/wait.ts    wakeOne     traceWake(f, current, WakeCause.Op)     channel/mutex/join/... wake
+//   sched/wait.ts    fireSelect  traceWake(f, current, WakeCause.Op)     a select fires
+//   sched/cancel.ts  cancelFiber traceWake(f, current, WakeCause.Cancel)
+//   sched/fail.ts    failFiber   traceFail(f, kind, message)              failure with its message
+//   sched/finish.ts  finish      traceEnd(f, state)                       end (done or failed)
+//   sched/fire.ts    fireTimers  traceWake(f, 0, WakeCause.Timer)         sleep / deadline
 //   abi.ts        __weft_run    traceRunBegin() / traceRunEnd(status)    scheduler entry and exit
 //   hostcall.ts   HostCall()    traceHostCall(token, what)               a host call starts
 //   hostcall.ts   completeHostCall  traceHostDone(token, failed)         the host completed it
@@ -56,16 +55,16 @@
 // collection (its ASC_PROFILE hooks, linked by build/passes.ts `bindGcProfile` to
 // abi.ts `__weft_gc_*`, which call traceGc while tracing; not in rtrace builds, whose
 // host takes those hooks, nor under WASI); `weft.gc_state` (build/passes.ts
-// `bindGcMarking`) gives the phase after each. trace.ts itself asks the scheduler for
-// the running fiber and the live list (`currentAddress`, `liveFirst`: the one upward
-// import) only when tracing starts. The build keeps the hooks on hot paths out of line
+// `bindGcMarking`) gives the phase after each. trace.ts sits low (beside the lists it
+// reads): it reads the running fiber (state.ts) and walks the live list (sched/live.ts)
+// only when tracing starts, and fiber records through `Rec`. The build keeps the hooks on hot paths out of line
 // (build.ts OUT_OF_LINE_HOOKS): the switch then carries a branch and, when on, one call.
 
-import { Fiber, FiberState, Rec } from "./fiber";
+import { FiberState, Rec, SLEEPING } from "./record";
+import { T } from "./state";
 import { hostNow } from "./platform";
-import { WaitList, NODE_TAG, SelectState } from "./sync/waitlist";
-// the one upward import: a fiber that starts tracing opens its own run slice
-import { currentAddress, liveFirst } from "./scheduler";
+import { WaitList, WaitKind, NODE_TAG, SelectState } from "./sync/waitlist";
+import { liveFirst } from "./sched/live";
 
 /**
  * The collector's phase (0 idle, 1 mark, 2 sweep): the build binds this import to a read
@@ -219,12 +218,12 @@ export function startTrace(ringCapacity: u32, every: u32, byProgram: bool): bool
   let t = hostNow();
   put(TraceKind.Toggle, 1, 0, 0, byProgram ? 1 : 0, 0, t);
   // the fibers alive now get their names (Spawn with sub 1: no spawn event), up to half the ring
-  for (let p = liveFirst(); p != 0 && head - tail < capacity >> 1; p = load<usize>(p, offsetof<Fiber>("_liveNext"))) {
-    let name = load<usize>(p, offsetof<Fiber>("_name"));
+  for (let p = liveFirst(); p != 0 && head - tail < capacity >> 1; p = Rec.liveNext(p)) {
+    let name = Rec.name(p);
     if (name != 0) put(TraceKind.Spawn, 1, 0, idOf(p), 0, intern(changetype<string>(name)), t);
   }
   // started by a running fiber: its slice is open from now on
-  let running = currentAddress();
+  let running = T.current();
   if (running != 0) put(TraceKind.Switch, 0, 0, idOf(running), 0, 0, t);
   lastRun = running;
   return true;
@@ -271,7 +270,7 @@ export function traceSwitch(f: usize): void {
 
 /** Fiber `f` was spawned by `spawner` (0: the host or top-level code). */
 export function traceSpawn(f: usize, spawner: usize): void {
-  let name = load<usize>(f, offsetof<Fiber>("_name"));
+  let name = Rec.name(f);
   let s: u32 = name != 0 ? intern(changetype<string>(name)) : 0;
   put(TraceKind.Spawn, 0, 0, idOf(f), idOf(spawner), s, stamp());
 }
@@ -400,7 +399,7 @@ function intern(s: string): u32 {
 
 // @ts-ignore: decorator
 @inline function idOf(f: usize): u32 {
-  return f != 0 ? load<u32>(f, offsetof<Fiber>("id")) : 0;
+  return f != 0 ? Rec.id(f) : 0;
 }
 
 /** Why fiber `f`'s slice is ending: it yielded (ready again) or blocked. */
@@ -414,21 +413,21 @@ function outOf(f: usize): Out {
 /** What blocked fiber `f` waits for (Reason), 0 if it is not blocked. */
 function reasonOf(f: usize): i32 {
   if (Rec.state(f) != FiberState.Blocked) return 0;
-  if (load<usize>(f, offsetof<Fiber>("_joining")) != 0) return Reason.Join;
   let list = Rec.waitList(f);
   if (list == 0) return Reason.Park;
-  if (list == 2) return Reason.Sleep; // scheduler.ts SLEEPING
+  if (list == SLEEPING) return Reason.Sleep;
   if (list & NODE_TAG) return Reason.Select;
-  return Reason.List + <i32>changetype<WaitList>(list).kind;
+  let kind = changetype<WaitList>(list).kind;
+  // a joiner waits on its target's joiners list (sched/join.ts): owner = the target's id
+  if (kind == WaitKind.Join) return Reason.Join;
+  return Reason.List + <i32>kind;
 }
 
 /** The id that goes with reasonOf(f): a join target, an owner id, a select's case count. */
 function argOf(f: usize): u32 {
   if (Rec.state(f) != FiberState.Blocked) return 0;
-  let target = load<usize>(f, offsetof<Fiber>("_joining"));
-  if (target != 0) return idOf(target);
   let list = Rec.waitList(f);
-  if (list == 0 || list == 2) return 0;
+  if (list == 0 || list == SLEEPING) return 0;
   if (list & NODE_TAG) return <u32>changetype<SelectState>(list & ~NODE_TAG)._nodes.length;
   return changetype<WaitList>(list).ownerId;
 }

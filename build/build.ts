@@ -92,6 +92,11 @@ export interface BuildOptions {
   shrink?: boolean;
   /** Build with AssemblyScript's rtrace hooks, for allocation accounting (tests). */
   rtrace?: boolean;
+  /**
+   * Check the core's invariants at run time (assembly/sched/check.ts): a broken one fails
+   * with `internal: ...`. Slower; for tests and for hunting a runtime bug.
+   */
+  debug?: boolean;
   /** Extra `--use NAME=value` constants for asc. */
   use?: string[];
   /** Report progress and the instrumented functions here. */
@@ -109,7 +114,7 @@ export interface BuildResult {
   instrumented: string[];
   /**
    * Why each instrumented function was: what it calls that can suspend (`calls
-   * ~lib/weft/scheduler/yieldNow`, or a function reference whose type a suspending table
+   * ~lib/weft/sched/suspend/yieldNow`, or a function reference whose type a suspending table
    * entry has). `weft build --verbose` prints it.
    */
   why: Record<string, string>;
@@ -140,7 +145,7 @@ const assemblyDir = path.join(packageRoot, "assembly");
 
 export { DEFAULT_STACK_SIZE, DEFAULT_SCRATCH_SIZE } from "./defaults.js";
 import { DEFAULT_STACK_SIZE, DEFAULT_SCRATCH_SIZE } from "./defaults.js";
-const DEFAULT_GUARD_SIZE = 1 << 20;
+import { DEFAULT_GUARD_SIZE } from "../assembly/layout.js";
 /** Virtual second entry: re-exports the ABI so that every program exports it. */
 const ABI_ENTRY = "__weft_abi_entry__.ts";
 /** Virtual second entry of a WASI command: the runner's `_start`. */
@@ -166,9 +171,9 @@ const WASI_ALIASES = [
 ];
 /** The suspend primitives: the only functions allowed to start an unwind. */
 export const SUSPEND_PRIMITIVES = [
-  "~lib/weft/scheduler/yieldNow",
+  "~lib/weft/sched/suspend/yieldNow",
   SAFEPOINT,
-  "~lib/weft/scheduler/park",
+  "~lib/weft/sched/suspend/park",
   "~lib/weft/sync/channel/chanSend<*>",
   "~lib/weft/sync/channel/chanRecv<*>",
 ];
@@ -178,19 +183,20 @@ export const SUSPEND_PRIMITIVES = [
  */
 export const OUT_OF_LINE_HOOKS = ["~lib/weft/trace/traceSwitch", "~lib/weft/trace/traceWake", "~lib/weft/trace/traceSpawn", "~lib/weft/trace/traceEnd"];
 /** Functions that run the trampoline: they start rewinds and stop unwinds. */
-export const TRAMPOLINES = ["~lib/weft/scheduler/run"];
+export const TRAMPOLINES = ["~lib/weft/sched/run/run"];
 /**
  * Runtime functions on the switch and exit paths that must never reach a suspend
  * primitive or an indirect call: instrumented, they would slow every switch or exit (and
  * could not unwind anyway). Checked when they survive as functions.
  */
 export const MUST_STAY_PLAIN = [
-  "~lib/weft/scheduler/finish",
-  "~lib/weft/scheduler/resizeSaved",
-  "~lib/weft/scheduler/barrierSlice",
-  "~lib/weft/scheduler/failFiber",
-  "~lib/weft/scope/memberEnded",
-  "~lib/weft/scheduler/fireTimers",
+  "~lib/weft/sched/finish/finish",
+  "~lib/weft/sched/run/resizeSaved",
+  "~lib/weft/sched/run/barrierSlice",
+  "~lib/weft/sched/fail/failFiber",
+  "~lib/weft/scopecore/memberEnded",
+  "~lib/weft/sched/fire/fireTimers",
+  "~lib/weft/sched/suspend/publishWaiting",
 ];
 
 // AssemblyScript's default feature set (plus exception handling where the WASI runner
@@ -358,6 +364,7 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
   const uses = [
     `WEFT_SCRATCH_SIZE=${options.scratchSize ?? DEFAULT_SCRATCH_SIZE}`,
     `WEFT_GUARD_SIZE=${DEFAULT_GUARD_SIZE}`,
+    ...(options.debug ? ["WEFT_DEBUG=1"] : []),
     ...(wasi ? WASI_ALIASES : []),
     ...(options.use ?? []),
   ];

@@ -133,6 +133,7 @@ program
   .option("--shrink", "favor module size: keep the switch primitives out of line (up to 14% smaller, slower switches)")
   .option("--no-preempt", "no safepoints in loops: purely cooperative scheduling (a fiber that never yields stalls the others)")
   .option("--rtrace", "include allocation tracing hooks (for leak checks)")
+  .option("--debug", "check the runtime's invariants as it runs (slower; a broken one fails with `internal: ...`)")
   .option("--use <NAME=value...>", "define integer constants for the program (asc --use)")
   .addOption(new Option("--target <target>", "where the program runs: js (the JavaScript host) or wasi (a WASI command)").choices(["js", "wasi"]).default("js"))
   .addOption(
@@ -161,6 +162,7 @@ program
         shrink: opts.shrink,
         preempt: opts.preempt,
         rtrace: opts.rtrace,
+        debug: opts.debug,
         use: opts.use,
         target: opts.target,
         exceptions: opts.exceptions,

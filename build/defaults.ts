@@ -4,5 +4,5 @@
 
 /** Bytes of the AssemblyScript shadow stack shared by all fibers (asc --stackSize). */
 export const DEFAULT_STACK_SIZE = 65536;
-/** Bytes of asyncify frames one suspend may save (the scratch area). */
-export const DEFAULT_SCRATCH_SIZE = 65536;
+/** Bytes of asyncify frames one suspend may save (the scratch area; assembly/layout.ts). */
+export { DEFAULT_SCRATCH_SIZE } from "../assembly/layout.js";

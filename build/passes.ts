@@ -60,8 +60,9 @@ export function linkMain(module: binaryen.Module, entryName: string): void {
   module.removeExport("main");
 }
 
-/** Prefix of the exported global that gives a spawnable export its number (host/abi.ts). */
-export const SPAWNABLE_PREFIX = "__weft_export$";
+/** Prefix of the exported global that gives a spawnable export its number (assembly/layout.ts). */
+export { SPAWNABLE_PREFIX } from "../assembly/layout.js";
+import { SPAWNABLE_PREFIX } from "../assembly/layout.js";
 
 /**
  * Gives `weft.call_export(index, arg: f64): f64` (assembly/interop.ts) a body that calls
@@ -141,7 +142,7 @@ const GC_STATE_GLOBAL = "~lib/rt/itcms/state";
 const GC_STATE_MARK = 1;
 
 /**
- * Binds the core's `weft.gc_marking` import (assembly/scheduler.ts `save`) to a read of
+ * Binds the core's `weft.gc_marking` import (assembly/sched/run.ts `save`) to a read of
  * the collector's phase, which AssemblyScript does not export: the switch then skips its
  * write barrier outside the mark phase, where the barrier provably does nothing. Binds
  * `weft.gc_state` (assembly/trace.ts) to the phase itself, for traces of collections.

@@ -6,7 +6,7 @@
 //   workLeft = workLeft - 1
 //   if (workLeft < 0) safepoint(site)
 //
-// `workLeft` is the scheduler's work counter (assembly/scheduler.ts, "Time slices and
+// `workLeft` is the scheduler's work counter (assembly/sched/slice.ts, "Time slices and
 // preemption" in its opening essay): the
 // trampoline also takes from it on every switch. When it runs out, `safepoint` reads the
 // clock; if the slice is over or a timer is due, it preempts the fiber (a suspend
@@ -38,15 +38,15 @@
 
 import binaryen from "binaryen";
 import { BuildError } from "./build.js";
-import { SAFEPOINT_SECTION } from "../host/abi.js";
+import { SAFEPOINT_SECTION } from "../assembly/layout.js";
 
 /** binaryen.js's Loop accessors (present in 132, missing from its typings). */
 const Loop = (binaryen as unknown as { Loop: { getBody(e: number): number; setBody(e: number, body: number): void } }).Loop;
 
-/** The work counter's global (assembly/scheduler.ts). */
-export const WORK_LEFT_GLOBAL = "~lib/weft/scheduler/workLeft";
+/** The work counter's global (assembly/state.ts, `T.workLeft`). */
+export const WORK_LEFT_GLOBAL = "~lib/weft/state/tWorkLeft";
 /** The slow path: a suspend primitive taking the site's index. */
-export const SAFEPOINT = "~lib/weft/scheduler/safepoint";
+export const SAFEPOINT = "~lib/weft/sched/slice/safepoint";
 /** The export that keeps the slow path in the module until safepoints call it. */
 export const SAFEPOINT_EXPORT = "__weft_safepoint";
 
@@ -127,11 +127,11 @@ function childrenOf(expr: binaryen.ExpressionRef): binaryen.ExpressionRef[] {
 /**
  * Checkpoints: primitives that always either switch (the trampoline counts work and reads
  * the clock at every switch) or count work and may preempt themselves (a channel send that
- * completes at once: `checkpoint` in scheduler.ts). A loop whose every iteration calls one
+ * completes at once: `checkpoint` in sched/slice.ts). A loop whose every iteration calls one
  * needs no safepoint of its own. A receive is not one: its fast path is inline code.
  */
 function isCheckpoint(name: string): boolean {
-  return name === "~lib/weft/scheduler/yieldNow" || name === "~lib/weft/scheduler/park" || name.startsWith("~lib/weft/sync/channel/chanSend<");
+  return name === "~lib/weft/sched/suspend/yieldNow" || name === "~lib/weft/sched/suspend/park" || name.startsWith("~lib/weft/sync/channel/chanSend<");
 }
 
 /** `expr` is a statement that calls a checkpoint (perhaps under a drop or a local.set). */

@@ -16,6 +16,10 @@ export const REQUIRED_EXPORTS = [
   "__weft_current",
   "__weft_dump",
   "__weft_alive",
+  "__weft_exit_status",
+  "__weft_is_deadlock",
+  "__weft_deadlock_headline",
+  "__weft_leftover_headline",
   "__weft_stats",
   "__weft_take_failure",
   "__weft_switches",
@@ -28,8 +32,9 @@ export const REQUIRED_EXPORTS = [
   "__weft_settled_failure",
 ] as const;
 
-/** Prefix of the exported globals that number the spawnable exports (build/passes.ts). */
-export const SPAWNABLE_PREFIX = "__weft_export$";
+import * as L from "../assembly/layout.js";
+
+export { SPAWNABLE_PREFIX } from "../assembly/layout.js";
 
 /** The exports as the host calls them. */
 export interface WeftExports {
@@ -49,6 +54,11 @@ export interface WeftExports {
   __weft_dump(limit: number, minAge: number): number;
   __weft_switches(): number;
   __weft_alive(): number;
+  /** The end-of-run policy (assembly/sched/end.ts). */
+  __weft_exit_status(stopped: number): number;
+  __weft_is_deadlock(status: number, mainEnded: number, hostCompletes: number): number;
+  __weft_deadlock_headline(): number;
+  __weft_leftover_headline(status: number, serving: number): number;
   __weft_stats(): number;
   __weft_take_failure(): number;
   __weft_next_deadline(): number;
@@ -66,35 +76,14 @@ export interface WeftExports {
   __weft_trace_drained?(): void;
 }
 
-/**
- * The custom section that names the function of each safepoint site, one name per line
- * (build/preempt.ts writes it; dumps of preempted fibers read it).
- */
-export const SAFEPOINT_SECTION = "weft.safepoints";
-
-/** `__weft_run` results (assembly/scheduler.ts RunStatus). */
-export const RunStatus = { MainEnded: 0, Idle: 1, Budget: 2, Waiting: 3 } as const;
-
-/** Switches per `__weft_run` call (see `run` in assembly/scheduler.ts for why). */
-export const RUN_BUDGET = 8192;
-
-/** Failure kinds (assembly/fiber.ts FailureKind). */
-export const FailureKind = {
-  Abort: 0,
-  Unreachable: 1,
-  MemoryAccess: 2,
-  CallStackOverflow: 3,
-  ShadowStackOverflow: 4,
-  ScratchOverflow: 5,
-  SavedStackCorrupted: 6,
-  Trap: 7,
-  Misuse: 8,
-} as const;
+// The codes, constants and block layouts shared with the core: one source, compiled by
+// both asc and tsc (assembly/layout.ts).
+export { RunStatus, FailureKind, RUN_BUDGET, DUMP_LIMIT, SLICE_MS, SAFEPOINT_SECTION, EXIT_OK, EXIT_MAIN_FAILED, EXIT_DEADLOCK, EXIT_FAULT } from "../assembly/layout.js";
 
 /** AssemblyScript's class id of `String`. */
 const STRING_ID = 2;
 
-/** Counters kept by the scheduler (layout of `statsAddress` in assembly/scheduler.ts). */
+/** Counters kept by the scheduler (assembly/layout.ts `STATS_*`, filled by `__weft_stats`). */
 export interface Stats {
   /** Fibers spawned since start, `main` included. */
   spawned: number;
@@ -137,38 +126,41 @@ export interface Stats {
 export function readStats(exports: WeftExports): Stats {
   const at = exports.__weft_stats();
   const view = new DataView(exports.memory.buffer);
-  const blocked = view.getUint32(at + 44, true);
-  const blocks = Number(view.getBigUint64(at + 56, true));
+  const blocked = view.getUint32(at + L.STATS_BLOCKED, true);
+  const blocks = Number(view.getBigUint64(at + L.STATS_BLOCKS, true));
   return {
-    spawned: Number(view.getBigUint64(at, true)),
-    switches: Number(view.getBigUint64(at + 8, true)),
-    alive: view.getUint32(at + 16, true),
-    peakAlive: view.getUint32(at + 20, true),
-    failed: view.getUint32(at + 24, true),
+    spawned: Number(view.getBigUint64(at + L.STATS_SPAWNED, true)),
+    switches: Number(view.getBigUint64(at + L.STATS_SWITCHES, true)),
+    alive: view.getUint32(at + L.STATS_ALIVE, true),
+    peakAlive: view.getUint32(at + L.STATS_PEAK, true),
+    failed: view.getUint32(at + L.STATS_FAILED, true),
     blocked,
     blocks,
     wakes: blocks - blocked,
-    ready: view.getUint32(at + 64, true),
-    savedBytes: view.getUint32(at + 28, true),
-    scratchSize: view.getUint32(at + 32, true),
-    guardSize: view.getUint32(at + 36, true),
-    shadowStackSize: view.getUint32(at + 40, true),
+    ready: view.getUint32(at + L.STATS_READY, true),
+    savedBytes: view.getUint32(at + L.STATS_SAVED_BYTES, true),
+    scratchSize: view.getUint32(at + L.STATS_SCRATCH_SIZE, true),
+    guardSize: view.getUint32(at + L.STATS_GUARD_SIZE, true),
+    shadowStackSize: view.getUint32(at + L.STATS_SHADOW_SIZE, true),
     memoryBytes: exports.memory.buffer.byteLength,
-    timers: view.getUint32(at + 48, true),
-    hostCalls: view.getUint32(at + 52, true),
+    timers: view.getUint32(at + L.STATS_TIMERS, true),
+    hostCalls: view.getUint32(at + L.STATS_HOST_CALLS, true),
   };
 }
 
-/** A failure as the core recorded it (`takeFailure` in assembly/scheduler.ts). */
+/** A failure as the core recorded it (assembly/layout.ts `FAILURE_*`, `__weft_take_failure`). */
 export interface FailureRecord {
   fiberId: number;
   /** The fiber's name, or null. */
   fiberName: string | null;
   kind: number;
+  /** What went wrong, alone (the core's `Failure.reason`); `text` is the whole line. */
   message: string;
   file: string | null;
   line: number;
   column: number;
+  /** The failure as one line, as the core formats it (`fiber #3 "w" failed: ...`). */
+  text: string;
 }
 
 /** Takes the oldest failure the host has not seen, or null. */
@@ -177,13 +169,14 @@ export function takeFailure(exports: WeftExports): FailureRecord | null {
   if (!at) return null;
   const view = new DataView(exports.memory.buffer);
   return {
-    fiberId: view.getUint32(at, true),
-    fiberName: readString(exports.memory, view.getUint32(at + 24, true)),
-    kind: view.getUint32(at + 4, true),
-    message: readString(exports.memory, view.getUint32(at + 8, true)) ?? "",
-    file: readString(exports.memory, view.getUint32(at + 12, true)) || null,
-    line: view.getUint32(at + 16, true),
-    column: view.getUint32(at + 20, true),
+    fiberId: view.getUint32(at + L.FAILURE_FIBER_ID, true),
+    fiberName: readString(exports.memory, view.getUint32(at + L.FAILURE_FIBER_NAME, true)),
+    kind: view.getUint32(at + L.FAILURE_KIND, true),
+    message: readString(exports.memory, view.getUint32(at + L.FAILURE_REASON, true)) ?? "",
+    file: readString(exports.memory, view.getUint32(at + L.FAILURE_FILE, true)) || null,
+    line: view.getUint32(at + L.FAILURE_LINE, true),
+    column: view.getUint32(at + L.FAILURE_COLUMN, true),
+    text: readString(exports.memory, view.getUint32(at + L.FAILURE_TEXT, true)) ?? "",
   };
 }
 

@@ -1,6 +1,6 @@
 // runtime.ts: the web-standard host core. Loads a weft program, runs it, isolates failures.
 //
-// The scheduler lives in wasm (assembly/scheduler.ts); the host only enters it and handles
+// The scheduler lives in wasm (assembly/sched/); the host only enters it and handles
 // what wasm cannot handle itself: a trap unwinds every wasm frame and lands here. The host
 // then tells the core which fiber failed and why (`__weft_fail`, after `__weft_reset`
 // repaired the shadow-stack pointer) and enters the scheduler again, so one failing fiber
@@ -22,6 +22,10 @@ import {
   withStrings,
   takeFailure,
   SPAWNABLE_PREFIX,
+  DUMP_LIMIT,
+  SLICE_MS,
+  EXIT_DEADLOCK,
+  EXIT_FAULT,
   type Stats,
   type WeftExports,
 } from "./abi.js";
@@ -110,6 +114,8 @@ export interface FiberFailure {
   file: string | null;
   line: number;
   column: number;
+  /** The failure as one line: `fiber #3 "worker" failed: <message> at <file>:<line>:<column>`. */
+  text: string;
 }
 
 /** How a program ended. */
@@ -194,10 +200,11 @@ class AbortUnwind extends Error {
 /** Clock samples kept for mapping switch ages to time (halved when exceeded). */
 const CLOCK_SAMPLES = 4096;
 
-/** Most fibers a dump lists by default; more are counted on a last line. */
-export const DUMP_LIMIT = 50;
+/** Most fibers a dump lists by default; more are counted on a last line (assembly/layout.ts). */
+export { DUMP_LIMIT };
 
-const KIND_NAMES = Object.fromEntries(Object.entries(FailureKind).map(([k, v]) => [v, k])) as Record<number, keyof typeof FailureKind>;
+/** A FailureKind's name (the enum maps values back to names). */
+const kindName = (kind: number) => FailureKind[kind] as keyof typeof FailureKind | undefined;
 
 /** A loaded weft program: one wasm instance with its scheduler. */
 export class WeftProgram {
@@ -241,11 +248,7 @@ export class WeftProgram {
     this.onLeak = options.onLeak ?? ((line, ms) => this.stderr(`weft: fiber blocked for ${Math.round(ms)} ms, leaked? ${line}`));
     this.onFailure =
       options.onFailure ??
-      ((f) =>
-        this.stderr(
-          `weft: fiber #${f.fiberId}${f.fiberName !== null ? ` "${f.fiberName}"` : ""} failed: ${f.message}` +
-            (f.file ? ` at ${f.file}:${f.line}:${f.column}` : ""),
-        ));
+      ((f) => this.stderr(`weft: ${f.text}`));
   }
 
   /**
@@ -329,7 +332,7 @@ export class WeftProgram {
    * CPU is used. Resolves when `main` ends. Host-spawned fibers (`spawn`) keep the
    * program running until they settle.
    */
-  runAsync(sliceMs = 10): Promise<RunResult> {
+  runAsync(sliceMs: number = SLICE_MS): Promise<RunResult> {
     if (this.started) return Promise.reject(new Error("a weft program runs once; load it again to rerun"));
     this.sliceMs = sliceMs;
     return this.onEventLoop();
@@ -387,7 +390,7 @@ export class WeftProgram {
    * under workerd, where a timer or a Promise belongs to one request
    * (examples/edge/worker.ts).
    */
-  drive(sliceMs = 10): number {
+  drive(sliceMs: number = SLICE_MS): number {
     if (this.mainResult) throw new Error("this program runs on the event loop (runAsync or spawn); drive() is for hosts that run it themselves");
     if (!this.started) this.begin();
     const until = performance.now() + sliceMs;
@@ -455,7 +458,7 @@ export class WeftProgram {
     if (this.over) return false;
     let done = 0;
     if (!this.guard(() => (done = withStrings(this.exports, [code, message], (c, m) => this.exports.__weft_complete(token, result, c, m))))) {
-      this.stop(3);
+      this.stop(EXIT_FAULT);
       return false;
     }
     if (done) this.schedule();
@@ -465,7 +468,7 @@ export class WeftProgram {
   private exitCode = 0;
   /** The program stopped for good: deadlock, or a fault outside any fiber. */
   private over = false;
-  private sliceMs = 10;
+  private sliceMs: number = SLICE_MS;
   private mainResult: Promise<RunResult> | null = null;
   private resolveMain: ((result: RunResult) => void) | null = null;
   private mainEnded = false;
@@ -479,9 +482,9 @@ export class WeftProgram {
     this.started = true;
     const x = this.exports;
     // top-level code first (module initializers), then `main` as fiber #1
-    if (!this.guard(() => x._start())) return this.stop(3);
+    if (!this.guard(() => x._start())) return this.stop(EXIT_FAULT);
     if (this.traceOptions) this.traceStart(this.traceOptions);
-    if (!this.guard(() => x.__weft_start())) this.stop(3);
+    if (!this.guard(() => x.__weft_start())) this.stop(EXIT_FAULT);
   }
 
   /**
@@ -543,18 +546,20 @@ export class WeftProgram {
     this.settleSpawns();
     this.tick();
     if (!ok) {
-      this.stop(3);
+      this.stop(EXIT_FAULT);
       return RunStatus.MainEnded;
     }
     if (status === RunStatus.MainEnded) this.mainEnded = true;
-    if (status === RunStatus.Idle) {
-      if (!this.mainEnded) {
-        const alive = x.__weft_alive();
-        this.stderr(`deadlock: all ${alive} fiber${alive === 1 ? " is" : "s are"} asleep`);
+    if (status === RunStatus.Idle || status === RunStatus.Waiting) {
+      // the one end-of-run policy (assembly/sched/end.ts): this host completes host calls
+      if (x.__weft_is_deadlock(status, this.mainEnded ? 1 : 0, 1)) {
+        this.stderr(readString(x.memory, x.__weft_deadlock_headline()) ?? "");
         for (const line of this.dump()) this.stderr(`  ${line}`);
-        this.stop(2);
+        this.stop(EXIT_DEADLOCK);
         return RunStatus.MainEnded;
       }
+    }
+    if (status === RunStatus.Idle) {
       // after main: fibers the host still waits for can never finish
       this.rejectSpawns((id) => `deadlock: fiber #${id} can never finish: every fiber is asleep`);
     }
@@ -658,15 +663,16 @@ export class WeftProgram {
     if (this.result) return this.result;
     const x = this.exports;
     this.drainTrace();
-    let exitCode = this.exitCode;
+    // the one end-of-run policy (assembly/sched/end.ts)
+    const exitCode = x.__weft_exit_status(this.exitCode);
     const mainFailure = readString(x.memory, x.__weft_main_failure());
-    if (mainFailure !== null && exitCode === 0) exitCode = 1;
     const aliveAtEnd = x.__weft_alive();
     const leftAlive = aliveAtEnd ? this.dump() : [];
     // While fibers the host spawned are in flight the program serves (an edge handler's
     // requests): the fibers still alive are theirs, or theirs to wait for, not leaks of main
-    if (exitCode < 2 && aliveAtEnd && this.spawned.size === 0) {
-      this.stderr(`weft: main ended with ${aliveAtEnd} fiber${aliveAtEnd > 1 ? "s" : ""} still alive:`);
+    const headline = readString(x.memory, x.__weft_leftover_headline(exitCode, this.spawned.size > 0 ? 1 : 0));
+    if (headline !== null) {
+      this.stderr(headline);
       for (const line of leftAlive) this.stderr(`  ${line}`);
     }
     this.result = { exitCode, mainFailure, aliveAtEnd, leftAlive, failures: this.failures, stats: this.stats() };
@@ -802,7 +808,7 @@ export class WeftProgram {
   /** Passes the failures the core recorded since the last call to `onFailure`. */
   private reportFailures(): void {
     for (let record; (record = takeFailure(this.exports)); ) {
-      const failure: FiberFailure = { ...record, kind: KIND_NAMES[record.kind] ?? "Trap" };
+      const failure: FiberFailure = { ...record, kind: kindName(record.kind) ?? "Trap" };
       this.failures.push(failure);
       this.onFailure(failure);
     }

@@ -307,7 +307,7 @@ export class WorkerProgram {
 
 /** `weft: fiber #3 "worker" failed: <message> at <file>:<line>:<column>`, the runtime's default report. */
 function failureLine(f: FiberFailure): string {
-  return `weft: fiber #${f.fiberId}${f.fiberName !== null ? ` "${f.fiberName}"` : ""} failed: ${f.message}` + (f.file ? ` at ${f.file}:${f.line}:${f.column}` : "");
+  return `weft: ${f.text}`;
 }
 
 /** URLs go to the worker absolute (it would resolve a relative one against its own script). */

@@ -26,7 +26,7 @@ describe("build", () => {
     // the (i32) => i32 callback yields: its caller is instrumented, and says why
     expect(r.instrumented).toContain("closures/viaCallback");
     expect(r.why["closures/viaCallback"]).toBe("calls a function reference of type (func (param i32) (result i32)), which may be closures/doubleAndYield");
-    expect(r.why["closures/doubleAndYield"]).toBe("calls ~lib/weft/scheduler/yieldNow");
+    expect(r.why["closures/doubleAndYield"]).toBe("calls ~lib/weft/sched/suspend/yieldNow");
     // the comparator never suspends: the sort and its caller stay plain code
     expect(r.instrumented).not.toContain("closures/sortScores");
     expect(r.instrumented.filter((n) => n.includes("sort"))).toEqual([]);
@@ -48,7 +48,7 @@ describe("build", () => {
     const out = path.join(await mkdtemp(path.join(tmpdir(), "weft-")), "compute.wasm");
     const { stdout } = await exec(process.execPath, [path.join(root, "bin/weft.js"), "build", "tests/programs/compute.ts", "-o", out, "--verbose", "--no-preempt"], { cwd: root });
     const lines = stdout.split("\n");
-    expect(lines).toContain("  compute/stepper: calls ~lib/weft/scheduler/yieldNow");
+    expect(lines).toContain("  compute/stepper: calls ~lib/weft/sched/suspend/yieldNow");
     const uninstrumented = lines.indexOf(lines.find((l) => l.startsWith("left uninstrumented"))!);
     expect(lines.slice(uninstrumented)).toContain("  compute/collatzSteps");
     expect(lines.slice(0, uninstrumented).some((l) => l.startsWith("  compute/collatzSteps"))).toBe(false);
@@ -77,7 +77,7 @@ describe("build", () => {
         module.dispose();
       }
     };
-    const primitive = /^~lib\/weft\/(sync\/channel\/chan(Send|Recv)<i32>|scheduler\/park)$/;
+    const primitive = /^~lib\/weft\/(sync\/channel\/chan(Send|Recv)<i32>|sched\/suspend\/park)$/;
     const fast = await buildProgram("sieve");
     const small = await buildProgram("sieve", { shrink: true });
     expect(names(fast.binary).filter((n) => primitive.test(n))).toEqual([]);
@@ -168,25 +168,25 @@ describe("switching rules (build/passes.ts analyze)", () => {
   it("reports the instrumented callers, but not the primitives or the trampoline, which asyncify instruments too", async () => {
     // all four touch asyncify's data, as instrumented functions do; only the callers count
     const report = await analyzeText(
-      `(func $~lib/weft/scheduler/yieldNow (drop (global.get $__asyncify_data)) (call $asyncify_start_unwind (i32.const 16)))
-      (func $~lib/weft/scheduler/run (drop (global.get $__asyncify_data)) (call $app/caller))
-      (func $app/caller (drop (global.get $__asyncify_data)) (call $~lib/weft/scheduler/yieldNow))
+      `(func $~lib/weft/sched/suspend/yieldNow (drop (global.get $__asyncify_data)) (call $asyncify_start_unwind (i32.const 16)))
+      (func $~lib/weft/sched/run/run (drop (global.get $__asyncify_data)) (call $app/caller))
+      (func $app/caller (drop (global.get $__asyncify_data)) (call $~lib/weft/sched/suspend/yieldNow))
       (func $app/pure (result i32) (i32.const 7))`,
-      `(export "a" (func $app/caller)) (export "b" (func $app/pure)) (export "c" (func $~lib/weft/scheduler/run))`,
-      ["~lib/weft/scheduler/yieldNow"],
-      ["~lib/weft/scheduler/run"],
+      `(export "a" (func $app/caller)) (export "b" (func $app/pure)) (export "c" (func $~lib/weft/sched/run/run))`,
+      ["~lib/weft/sched/suspend/yieldNow"],
+      ["~lib/weft/sched/run/run"],
     );
     expect(report).toEqual({ instrumented: ["app/caller"], uninstrumented: ["app/pure"], largestFrame: expect.any(Number) });
   });
 
   it("fails when a suspend primitive was inlined into a caller, or a caller was not instrumented", async () => {
     const error = await analyzeText(
-      `(func $~lib/weft/scheduler/yieldNow (call $asyncify_start_unwind (i32.const 16)))
+      `(func $~lib/weft/sched/suspend/yieldNow (call $asyncify_start_unwind (i32.const 16)))
       (func $app/inlined (call $asyncify_start_unwind (i32.const 16)))
-      (func $app/plain (call $~lib/weft/scheduler/yieldNow))
-      (func $app/instrumented (drop (global.get $__asyncify_data)) (call $~lib/weft/scheduler/yieldNow))`,
+      (func $app/plain (call $~lib/weft/sched/suspend/yieldNow))
+      (func $app/instrumented (drop (global.get $__asyncify_data)) (call $~lib/weft/sched/suspend/yieldNow))`,
       `(export "a" (func $app/inlined)) (export "b" (func $app/plain)) (export "c" (func $app/instrumented))`,
-      ["~lib/weft/scheduler/yieldNow"],
+      ["~lib/weft/sched/suspend/yieldNow"],
     );
     expect(error).toBeInstanceOf(BuildError);
     expect((error as Error).message).toBe(

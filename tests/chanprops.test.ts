@@ -88,13 +88,13 @@ const MODES = [
   { ...BUILD_MODES[1], random: 300, paired: 150 },
 ];
 
-describe.each(MODES)("channels and select against a reference model (fast-check, seed 42, $mode build)", ({ gcStress, random, paired }) => {
+describe.each(MODES)("channels and select against a reference model (fast-check, seed 42, $mode build)", ({ gcStress, debug, random, paired }) => {
   let binary: Uint8Array<ArrayBuffer>;
   beforeAll(async () => {
     // the reference model is cooperative: a step completes without a switch unless it
     // blocks. Preemption (a slice ending in a long churn step, likely under GC stress)
     // would switch in between, so these runs are built without safepoints.
-    binary = (await buildProgram("chanprops", { gcStress, preempt: false })).binary;
+    binary = (await buildProgram("chanprops", { gcStress, debug, preempt: false })).binary;
   });
 
   it(`random scripts: up to 3 channels of capacity 0-3, 1-6 fibers of up to 8 operations (${random} runs)`, async () => {

@@ -40,7 +40,7 @@ describe("end of the program", () => {
   });
 
   it("stops with status 2 when every fiber is asleep", async () => {
-    const r = await buildAndRun("deadlock");
+    const r = await buildAndRun("deadlock", { debug: true });
     expect(r.stdout).toEqual([]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toEqual(["deadlock: all 2 fibers are asleep", dumpLine('  #1 "main" blocked (join #2 "stuck")'), dumpLine('  #2 "stuck" blocked')]);
@@ -57,7 +57,8 @@ describe("indirect calls", () => {
 
 describe("park and ready", () => {
   it("parks a fiber until another readies it, and rejects misuse of ready()", async () => {
-    const r = await buildAndRun("parking");
+    // debug: the core checks its invariants as it runs (sched/check.ts)
+    const r = await buildAndRun("parking", { debug: true });
     expect(r.stdout).toEqual([
       "sleeper parks",
       "sleeper is blocked: yes",

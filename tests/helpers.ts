@@ -40,10 +40,15 @@ export interface TestBuildOptions extends Omit<BuildOptions, "entry"> {
  */
 export const GC_STRESS_USE = ["ASC_GC_GRANULARITY=16", "ASC_GC_SWEEPFACTOR=100", "ASC_GC_IDLEFACTOR=100"];
 
-/** The two build modes the core's semantic tests run in: `describe.each(BUILD_MODES)`. */
+/**
+ * The two build modes the core's semantic tests run in: `describe.each(BUILD_MODES)`. The
+ * second is the core's checking mode: GC stress and the debug build (`weft build --debug`:
+ * the core checks its invariants as it runs, sched/check.ts) in one build, so that the
+ * suite pays one extra build per program for both.
+ */
 export const BUILD_MODES = [
-  { mode: "default", gcStress: false },
-  { mode: "GC stress", gcStress: true },
+  { mode: "default", gcStress: false, debug: false },
+  { mode: "GC stress + debug checks", gcStress: true, debug: true },
 ] as const;
 
 /** Where tests/programs/<name>.ts is, or `name` as a path (absolute, or from the repo root) if it has a "/". */

@@ -3,7 +3,8 @@ import { buildAndRun } from "./helpers.js";
 
 describe("join", () => {
   it("joins fibers that are ready, suspended, blocked, done and failed, in join order", async () => {
-    const r = await buildAndRun("join");
+    // debug: the core checks its invariants as it runs (sched/check.ts)
+    const r = await buildAndRun("join", { debug: true });
     expect(r.stdout).toEqual([
       "quick is ready",
       "quick runs",

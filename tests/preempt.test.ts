@@ -37,7 +37,7 @@ describe("preemption", () => {
 
   it("puts safepoints only where the program loops, and none with preempt: false", async () => {
     const on = await buildProgram("hog");
-    expect(on.why["hog/hog"]).toBe("calls ~lib/weft/scheduler/safepoint");
+    expect(on.why["hog/hog"]).toBe("calls ~lib/weft/sched/slice/safepoint");
     expect(on.instrumented.filter((n) => n.startsWith("~lib/") && !n.startsWith("~lib/weft/"))).toEqual([]);
     const off = await buildProgram("hog", { preempt: false });
     expect(off.instrumented).not.toContain("hog/hog");

@@ -3,7 +3,8 @@ import { buildAndRun, dumpLine } from "./helpers.js";
 
 describe("Scope", () => {
   it("waits for members, propagates the first failure, and cancels members in every blocking operation", async () => {
-    const r = await buildAndRun("scopes");
+    // debug: the core checks its invariants as it runs (sched/check.ts)
+    const r = await buildAndRun("scopes", { debug: true });
     expect(r.stdout).toEqual([
       "1: wait -> no failure, finished 2, alive 0",
       "recv: cancelled",

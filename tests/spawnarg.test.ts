@@ -3,8 +3,8 @@ import { buildProgram, BUILD_MODES } from "./helpers.js";
 import { asyncImport } from "../host/runtime.js";
 import { loadBytes, closeIo } from "../host/node/run.js";
 
-async function runSpawnArg(gcStress: boolean) {
-  const { binary } = await buildProgram("spawnarg", { gcStress });
+async function runSpawnArg(gcStress: boolean, debug: boolean) {
+  const { binary } = await buildProgram("spawnarg", { gcStress, debug });
   const stdout: string[] = [];
   const stderr: string[] = [];
   // the host completes each call on a later turn of the event loop
@@ -19,9 +19,9 @@ async function runSpawnArg(gcStress: boolean) {
   return { result, stdout, stderr };
 }
 
-describe.each(BUILD_MODES)("a fiber's spawn argument ($mode)", ({ gcStress }) => {
+describe.each(BUILD_MODES)("a fiber's spawn argument ($mode)", ({ gcStress, debug }) => {
   it("survives collections after each kind of blocking operation", async () => {
-    const { result, stdout, stderr } = await runSpawnArg(gcStress);
+    const { result, stdout, stderr } = await runSpawnArg(gcStress, debug);
     // 12 kinds of operation (the last one file I/O), 3 rounds each
     expect(stdout).toEqual(["checked 36, corrupted 0"]);
     expect(stderr).toEqual([]);

@@ -3,8 +3,8 @@
 import { describe, it, expect } from "vitest";
 import { BUILD_MODES, buildAndRun as build, dumpLine, type TestBuildOptions } from "./helpers.js";
 
-describe.each(BUILD_MODES)("$mode build", ({ gcStress }) => {
-  const buildAndRun = (name: string, options: TestBuildOptions = {}) => build(name, { ...options, gcStress });
+describe.each(BUILD_MODES)("$mode build", ({ gcStress, debug }) => {
+  const buildAndRun = (name: string, options: TestBuildOptions = {}) => build(name, { ...options, gcStress, debug });
 
   describe("channels: classic programs", () => {
     it("runs Go's concurrent prime sieve to the 1000th prime", async () => {

@@ -3,8 +3,8 @@
 import { describe, it, expect } from "vitest";
 import { BUILD_MODES, buildAndRun as build, dumpLine } from "./helpers.js";
 
-describe.each(BUILD_MODES)("$mode build", ({ gcStress }) => {
-  const buildAndRun = (name: string) => build(name, { gcStress });
+describe.each(BUILD_MODES)("$mode build", ({ gcStress, debug }) => {
+  const buildAndRun = (name: string) => build(name, { gcStress, debug });
 
   describe("Semaphore", () => {
     it("bounds concurrency exactly and serves weighted requests first come, first served", async () => {

@@ -75,7 +75,8 @@ describe("timers", () => {
   });
 
   it("gives every blocking operation a deadline variant that leaves no timer behind", async () => {
-    const r = await buildAndRun("deadlines");
+    // debug: the core checks its invariants as it runs (sched/check.ts)
+    const r = await buildAndRun("deadlines", { debug: true });
     expect(r.stdout).toEqual([
       "recv: timed out value 0 after >= 10 ms: yes",
       "send: timed out, receivers waiting 0, senders waiting 0",

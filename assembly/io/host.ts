@@ -33,7 +33,7 @@
 
 import { HostCall } from "../hostcall";
 import { traceOn, traceIo } from "../trace";
-import { Outcome } from "../fiber";
+import { Outcome } from "../record";
 import { Errno, errnoOf, fail } from "./errors";
 
 // @ts-ignore: decorator

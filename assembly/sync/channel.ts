@@ -17,12 +17,14 @@
 //     array, and a value handed to or held by a blocked fiber sits in its record's slot.
 //
 // Hand-off: a sender that finds a receiver waiting writes the value into the receiver's
-// slot (`Fiber._slot`) and makes it ready; a receiver that finds a sender waiting takes the
+// slot (the record's `slot`, record.ts) and makes it ready; a receiver that finds a sender waiting takes the
 // value from the sender's slot (and, for a buffered channel, moves the sender's value into
 // the buffer it just freed), so every value travels exactly once and in order.
 
-import { Fiber, Outcome, Rec } from "../fiber";
-import { wakeOne, wakeAll, currentAddress, misuseOf, suspendOn, outcome, checkpoint } from "../scheduler";
+import { Outcome, Rec, F_SLOT } from "../record";
+import { misuseOf } from "../failure";
+import { wakeOne, wakeAll, currentAddress, suspendOn, outcome } from "../sched/wait";
+import { checkpoint } from "../sched/slice";
 import { resumed, beginUnwind } from "../switch";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 import { beginTimeout, endTimeout } from "../time";
@@ -130,7 +132,7 @@ import { beginTimeout, endTimeout } from "../time";
 /** Takes the received value's bits out of `me`'s slot (where a waker put them). */
 // @ts-ignore: decorator
 @inline export function takeSlot(me: usize): u64 {
-  let bits = load<u64>(me, offsetof<Fiber>("_slot"));
+  let bits = load<u64>(me, F_SLOT);
   Rec.setSlot(me, 0, false);
   return bits;
 }
@@ -180,7 +182,7 @@ let takenBits: u64 = 0;
     if (sender != 0) {
       let at = head + count;
       if (at >= capacity) at -= capacity;
-      let moved = fromBits<T>(load<u64>(sender, offsetof<Fiber>("_slot")));
+      let moved = fromBits<T>(load<u64>(sender, F_SLOT));
       store<T>(slotAt<T>(ch, at), moved);
       if (isManaged<T>()) __link(bufferOf<T>(ch), changetype<usize>(moved), true);
       count++;
@@ -193,7 +195,7 @@ let takenBits: u64 = 0;
   let sender = wakeOne(sendersOf<T>(ch), Outcome.Ok);
   if (sender != 0) {
     // the sender clears its own slot when it resumes
-    takenBits = load<u64>(sender, offsetof<Fiber>("_slot"));
+    takenBits = load<u64>(sender, F_SLOT);
     markTaken();
     return true;
   }

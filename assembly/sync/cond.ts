@@ -43,8 +43,9 @@
 // fiber cancelled before it got the mutex is consumed by it. A fiber already cancelled when
 // it calls `wait()` gets Cancelled at once, without the mutex ever being released.
 
-import { Fiber, Outcome, Rec, CANCELLED } from "../fiber";
-import { block, wakeOne, currentAddress, misuseOf } from "../scheduler";
+import { Outcome, Rec, CANCELLED } from "../record";
+import { misuseOf } from "../failure";
+import { block, wakeOne, currentAddress } from "../sched/wait";
 import { beginTimeout, endTimeout } from "../time";
 import { WaitList, WaitKind, Waiters, newObjectId } from "./waitlist";
 import { Mutex } from "./mutex";
@@ -122,7 +123,7 @@ export class Cond {
     let m = mutexOf(c);
     let me = currentAddress();
     if (me == 0 || ownerOf(m) != me) notHeld(c, me);
-    if (load<u8>(me, offsetof<Fiber>("_flags")) & CANCELLED) return Outcome.Cancelled;
+    if (Rec.flags(me) & CANCELLED) return Outcome.Cancelled;
     // unlock, as Mutex.unlock does: the first locker becomes the owner
     setOwner(m, wakeOne(lockersOf(m), Outcome.Ok));
     // a signal makes us the owner of the mutex before it (or the unlock after it) wakes us

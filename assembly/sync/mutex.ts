@@ -9,8 +9,9 @@
 // so a fiber that unlocks and immediately locks again queues behind them: no waiter
 // starves. Unlocking a mutex the calling fiber does not hold fails that fiber.
 
-import { Outcome } from "../fiber";
-import { block, wakeOne, currentAddress, misuseOf } from "../scheduler";
+import { Outcome } from "../record";
+import { misuseOf } from "../failure";
+import { block, wakeOne, currentAddress } from "../sched/wait";
 import { beginTimeout, endTimeout } from "../time";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 

@@ -36,8 +36,10 @@
 // Cancelled if the runner is cancelled, and once `fn` returns the Once is done, whatever
 // `fn` managed to do; a cancelled fiber that is the first caller still runs `fn`.
 
-import { Fiber, Outcome } from "../fiber";
-import { block, wakeAll, currentAddress, misuseOf } from "../scheduler";
+import { Fiber } from "../fiber";
+import { Outcome } from "../record";
+import { misuseOf } from "../failure";
+import { block, wakeAll, currentAddress } from "../sched/wait";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 
 // @ts-ignore: decorator

@@ -37,9 +37,10 @@
 // timeout narrows the fiber's deadline for the wait, time.ts); `recv(after(ms))` is the
 // other way, a timer channel as one more case (ticker.ts).
 
-import { Outcome, Rec, CANCELLED, HAS_DEADLINE } from "../fiber";
+import { Outcome, Rec, CANCELLED, HAS_DEADLINE } from "../record";
+import { misuseOf } from "../failure";
 import { beginTimeout, endTimeout } from "../time";
-import { currentAddress, blockSelect, misuseOf } from "../scheduler";
+import { currentAddress, blockSelect } from "../sched/wait";
 import { WaitNode, SelectState, Waiters, NODE_TAG } from "./waitlist";
 import { Channel, sendersOf, receiversOf, isClosed, offer, take, taken, takeSlot, toBits, fromBits, zero, sendOnClosed } from "./channel";
 
@@ -227,6 +228,8 @@ export class Select extends SelectState {
       }
     }
     if (!blocking) {
+      // the one status vocabulary (docs/API.md): SELECT_DEFAULT is WouldBlock
+      if (me != 0) Rec.setOutcome(me, Outcome.WouldBlock);
       this.fired = SELECT_DEFAULT;
       return SELECT_DEFAULT;
     }
@@ -241,14 +244,18 @@ export class Select extends SelectState {
     let nodes = this._nodes;
     for (let i = 0; i < n; i++) {
       let c = unchecked(cases[i]);
-      if (!c.enabled) continue;
       let node = unchecked(nodes[i]);
+      if (!c.enabled) {
+        // on no list this time: the publication queues only the nodes that name one
+        node._list = 0;
+        continue;
+      }
       node._select = self;
       node.index = i;
       c.prepare(node);
       let list = c.list();
+      // queued on the list when the fiber is published, after its frames are saved
       node._list = list;
-      Waiters.push(list, changetype<usize>(node) | NODE_TAG);
     }
     let outcome = blockSelect(this);
     let fired = this.fired;

@@ -36,8 +36,9 @@
 // A waiter's request travels in its record's value slot (`Fiber._slot`, as a channel's value
 // does): a blocked fiber is on one list only, and the slot is free while it waits.
 
-import { Outcome, Rec } from "../fiber";
-import { block, wakeOne, currentAddress, misuseOf } from "../scheduler";
+import { Outcome, Rec } from "../record";
+import { misuseOf } from "../failure";
+import { block, wakeOne, currentAddress } from "../sched/wait";
 import { beginTimeout, endTimeout } from "../time";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 

@@ -6,8 +6,9 @@
 //
 // The counter must never go negative: that fails the fiber that made it so.
 
-import { Outcome } from "../fiber";
-import { block, wakeAll, misuseOf } from "../scheduler";
+import { Outcome } from "../record";
+import { misuseOf } from "../failure";
+import { block, wakeAll } from "../sched/wait";
 import { WaitList, WaitKind, newObjectId } from "./waitlist";
 import { beginTimeout, endTimeout } from "../time";
 

@@ -2,11 +2,13 @@
 //
 // A WaitList is a FIFO of blocked fibers, linked through their run-queue link (a blocked
 // fiber is never on the run queue); a fiber blocked in a select is represented on each of
-// its cases' lists by a WaitNode instead (below). Channels keep one for senders and one for receivers,
-// a Mutex one for lockers, a WaitGroup one for waiters. Blocking and waking go through the
-// scheduler (`block`, `wakeOne`, `wakeAll` in scheduler.ts), which also records on the
-// fiber which list it waits on: dumps name it, and a fiber that fails while blocked is
-// taken off it.
+// its cases' lists by a WaitNode instead (below). Channels keep one for senders and one
+// for receivers, a Mutex one for lockers, a WaitGroup one for waiters, a fiber one for its
+// joiners. Blocking and waking go through the scheduler (`block`, `wakeOne`, `wakeAll` in
+// sched/wait.ts), which also records on the fiber which list it waits on: dumps name it,
+// and a fiber that fails or is cancelled while blocked is taken off it. `Waiters.remove`
+// is the one removal from the middle of a list in the runtime (the run queue never needs
+// one, sched/runqueue.ts).
 //
 //   list ─► head ─► fiber ─next─► fiber ─next─► fiber ◄─ tail
 //
@@ -14,14 +16,13 @@
 //
 //   lock(): void {
 //     if (this._owner == 0) { this._owner = me; return; }
-//     block(addressOf(this._waiters));   // parks until unlock() hands over with wakeOne
+//     block(changetype<usize>(this._waiters));   // parks until unlock() hands over (wakeOne)
 //   }
 //
 // The links are raw addresses: the fibers are kept alive by the scheduler's live list, and
 // the list itself by its owner, which every fiber blocked on it holds on its stack.
 
-import { Rec } from "../fiber";
-import { describeHostCall } from "../hostcall";
+import { Rec, fiberLabel } from "../record";
 
 /** What a list's waiters wait for, as shown in dumps. */
 export enum WaitKind {
@@ -37,6 +38,8 @@ export enum WaitKind {
   Cond = 6,
   /** HostCall.wait() until the host completes the call (hostcall.ts). */
   HostCall = 7,
+  /** Fiber.join() until the fiber ends (sched/join.ts); the owner is the fiber's record. */
+  Join = 8,
   /** Scope.wait() (scope.ts). */
   Scope = 10,
 }
@@ -184,12 +187,20 @@ export class WaitList {
   /** Fibers waiting. */
   length: i32 = 0;
 
-  constructor(
-    /** What they wait for. */
-    public readonly kind: WaitKind,
-    /** Id of the owning object. */
-    public readonly ownerId: u32,
-  ) {}
+  /** What they wait for. */
+  readonly kind: WaitKind;
+  /** Id of the owning object. */
+  readonly ownerId: u32;
+  /** @internal what dumps call the owner (a host call's `what`), or null. */
+  _label: string | null;
+  /** @internal address of the owning fiber (WaitKind.Join), or 0. */
+  _owner: usize = 0;
+
+  constructor(kind: WaitKind, ownerId: u32, label: string | null = null) {
+    this.kind = kind;
+    this.ownerId = ownerId;
+    this._label = label;
+  }
 
   /** True if no fiber waits. */
   get empty(): bool {
@@ -207,7 +218,11 @@ export class WaitList {
       case WaitKind.Once: return "once #" + id;
       case WaitKind.Cond: return "cond #" + id;
       case WaitKind.Scope: return "scope #" + id + " wait";
-      case WaitKind.HostCall: return describeHostCall(this.ownerId);
+      case WaitKind.HostCall: {
+        let label = this._label;
+        return label !== null ? "host " + label + " #" + id : "host call #" + id;
+      }
+      case WaitKind.Join: return "join " + fiberLabel(this._owner);
     }
     return "waitgroup #" + id;
   }
@@ -217,3 +232,8 @@ export class WaitList {
     Waiters.remove(changetype<usize>(this), f);
   }
 }
+
+// Waiters and the debug checks (sched/check.ts) work on these three fields by offset: the
+// build fails if the class is ever reordered.
+// @ts-ignore: compile-time check
+if (offsetof<WaitList>("_head") != 0 || offsetof<WaitList>("_tail") != 4 || offsetof<WaitList>("length") != 8) ERROR("WaitList: _head, _tail, length must be its first fields (Waiters reads them by offset)");

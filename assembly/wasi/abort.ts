@@ -11,7 +11,7 @@
 //                                        │                          │ file, line, column
 //                                        ◄──── catch $weft.abort ◄──┘ throw $weft.abort
 //                returns false ◄─────────┘
-//   runner.ts restores the shadow-stack pointer, calls failCurrent (scheduler.ts), and
+//   runner.ts restores the shadow-stack pointer, calls failCurrent (sched/fail.ts), and
 //   enters the scheduler again: exactly the JS host's path (host/runtime.ts `recover`).
 //
 // Both `throwAbort` and `tryCall` are imports that the build replaces with real wasm code

@@ -8,14 +8,14 @@
 // lost when the program exits or traps.
 
 import { fd_write } from "bindings/wasi_snapshot_preview1";
-import { failCurrent, takeFailure, dumpFibers, aliveFibers, mainFailure } from "../scheduler";
-import { FailureKind } from "../fiber";
+import { FailureKind, DUMP_LIMIT, FAILURE_TEXT } from "../layout";
+import { failCurrent, takeFailure } from "../sched/fail";
+import { dumpFibers } from "../sched/diag";
+import { exitStatus, deadlockHeadline, leftoverHeadline } from "../sched/end";
 
 export const STDOUT: u32 = 1;
 export const STDERR: u32 = 2;
 
-/** Most fibers a report lists (host/runtime.ts DUMP_LIMIT); more are counted on a last line. */
-export const DUMP_LIMIT: u32 = 50;
 
 // One iovec { buf, len } and the written-count word, reused by every write.
 // @ts-ignore: decorator
@@ -54,17 +54,7 @@ export function writeLine(fd: u32, text: string): void {
  */
 export function reportFailures(): void {
   for (let at = takeFailure(); at != 0; at = takeFailure()) {
-    let id = load<u32>(at, 0);
-    let message = changetype<string>(load<usize>(at, 8));
-    let file = changetype<string | null>(load<usize>(at, 12));
-    let line = load<u32>(at, 16);
-    let column = load<u32>(at, 20);
-    let name = changetype<string | null>(load<usize>(at, 24));
-    let text = "weft: fiber #" + id.toString();
-    if (name !== null) text += " \"" + name + "\"";
-    text += " failed: " + message;
-    if (file !== null && file.length > 0) text += " at " + file + ":" + line.toString() + ":" + column.toString();
-    writeLine(STDERR, text);
+    writeLine(STDERR, "weft: " + changetype<string>(load<usize>(at + FAILURE_TEXT)));
   }
 }
 
@@ -79,25 +69,24 @@ export function recover(message: string | null, file: string | null, line: u32, 
   return false;
 }
 
-/** The deadlock report: every fiber is blocked and nothing can wake one. */
+/** The deadlock report (sched/end.ts): every fiber is blocked and nothing can wake one. */
 export function reportDeadlock(): void {
-  let alive = aliveFibers();
-  writeLine(STDERR, "deadlock: all " + alive.toString() + (alive == 1 ? " fiber is" : " fibers are") + " asleep");
+  writeLine(STDERR, deadlockHeadline());
   writeDump();
 }
 
 /**
- * The end of a run with status `exitCode` (0 so far, or 2/3): 1 if `main` failed, and the
- * fibers `main` left alive, listed as the JS host's `end` lists them. Returns the status.
+ * The end of a run that stopped with `stopped` (0, 2 or 3): the exit status and the report
+ * of fibers left alive, by the one policy (sched/end.ts). Returns the status.
  */
-export function reportEnd(exitCode: i32): i32 {
-  if (mainFailure() !== null && exitCode == 0) exitCode = 1;
-  let alive = aliveFibers();
-  if (exitCode < 2 && alive > 0) {
-    writeLine(STDERR, "weft: main ended with " + alive.toString() + (alive > 1 ? " fibers" : " fiber") + " still alive:");
+export function reportEnd(stopped: i32): i32 {
+  let status = exitStatus(stopped);
+  let headline = leftoverHeadline(status, false);
+  if (headline !== null) {
+    writeLine(STDERR, headline);
     writeDump();
   }
-  return exitCode;
+  return status;
 }
 
 /** The dump of live fibers, indented, one line each, at most DUMP_LIMIT. */

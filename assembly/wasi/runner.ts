@@ -30,7 +30,11 @@
 // made from JavaScript (there the base is `__heap_base`; here the runner may own a frame).
 
 import { proc_exit } from "bindings/wasi_snapshot_preview1";
-import { run, RunStatus, resetStack, nextDeadline } from "../scheduler";
+import { RunStatus, RUN_BUDGET, SLICE_MS, EXIT_OK, EXIT_DEADLOCK, EXIT_FAULT } from "../layout";
+import { isDeadlock } from "../sched/end";
+import { run } from "../sched/run";
+import { resetStack } from "../sched/fail";
+import { nextDeadline } from "../sched/fire";
 import { hostNow } from "../platform";
 import { __weft_start } from "../abi";
 import { guarded, abortMessage, abortFile, abortLine, abortColumn } from "./abort";
@@ -40,10 +44,8 @@ import "./console";
 import { sleepUntil } from "./sleep";
 
 /** Kept until the build has inserted the safepoints that call it (build/preempt.ts). */
-export { safepoint as __weft_safepoint } from "../scheduler";
+export { safepoint as __weft_safepoint } from "../sched/slice";
 
-/** Switches per scheduler slice (host/abi.ts RUN_BUDGET; scheduler.ts `run` says why). */
-const RUN_BUDGET: u32 = 8192;
 
 /** The program's top-level code: asc's start function, linked by the build. */
 // @ts-ignore: decorator
@@ -60,42 +62,35 @@ function startEntry(): void {
   __weft_start();
 }
 
-/** Time per scheduler slice (ms), as the JavaScript host's default `sliceMs`. */
-const SLICE_MS: f64 = 10;
-
 function runEntry(): void {
-  status = run(RUN_BUDGET, hostNow() + SLICE_MS);
+  // slices as long as the JavaScript host's default `sliceMs`
+  status = run(RUN_BUDGET, hostNow() + <f64>SLICE_MS);
 }
 
 /** Runs the program and returns its exit status. */
 function execute(): i32 {
-  if (!guarded(initEntry) || !guarded(startEntry)) return 3;
+  if (!guarded(initEntry) || !guarded(startEntry)) return EXIT_FAULT;
   while (true) {
     status = -1;
     let ok = guarded(runEntry);
     reportFailures();
-    if (!ok) return 3;
-    if (status == RunStatus.MainEnded) return 0;
-    if (status == RunStatus.Idle) {
+    if (!ok) return EXIT_FAULT;
+    if (status == RunStatus.MainEnded) return EXIT_OK;
+    // under WASI there is no host to complete a host call (hostcall.ts): a fiber waiting
+    // for one is asleep for good
+    if (status >= 0 && isDeadlock(<RunStatus>status, false, false)) {
       reportDeadlock();
-      return 2;
+      return EXIT_DEADLOCK;
     }
     if (status == RunStatus.Waiting) {
-      let deadline = nextDeadline();
-      // Waiting without a timer: a host call (hostcall.ts) is in flight, and under WASI
-      // there is no host to complete it; every fiber is asleep for good.
-      if (deadline == Infinity) {
-        reportDeadlock();
-        return 2;
-      }
-      if (!sleepUntil(deadline)) {
+      if (!sleepUntil(nextDeadline())) {
         writeLine(STDERR, "weft: fatal: the WASI runtime cannot sleep (poll_oneoff failed)");
-        return 3;
+        return EXIT_FAULT;
       }
     }
     // Budget, Waiting, or -1 (a fiber failed): the scheduler goes on with the others
   }
-  return 0;
+  return EXIT_OK;
 }
 
 /** The WASI command's entry point. */
@@ -120,5 +115,5 @@ function fatalAbort(): void {
     reportFailures();
     writeLine(STDERR, "weft: fatal: built without exception handling (--exceptions none), a failing fiber ends the program");
   }
-  proc_exit(3);
+  proc_exit(EXIT_FAULT);
 }

@@ -5,10 +5,10 @@ import fc from "fast-check";
 import { BUILD_MODES, buildAndRun, buildProgram } from "../helpers.js";
 import { scriptArb, pairedScriptArb, runScript, check, replay, showScript, showTrace, type Script } from "../chanprops.model.js";
 
-describe.each(BUILD_MODES)("$mode build", ({ gcStress }) => {
+describe.each(BUILD_MODES)("$mode build", ({ gcStress, debug }) => {
   it("passes a token 10,000,000 times around a ring of 503 fibers", async () => {
     // the benchmark's program at its own size: fiber (10,000,000 mod 503) + 1 receives 0
-    const r = await buildAndRun("bench/programs/threadring.ts", { gcStress });
+    const r = await buildAndRun("bench/programs/threadring.ts", { gcStress, debug });
     expect(r.stdout).toEqual(["holder=361"]);
     expect(r.stats.switches).toBeGreaterThan(10_000_000);
     expect(r.failures).toEqual([]);
@@ -19,7 +19,7 @@ describe.each(BUILD_MODES)("$mode build", ({ gcStress }) => {
   for (const seed of [1, 2, 3]) {
     it(`channel and select scripts against the reference model, seed ${seed}: 1,000 random and 500 paired`, async () => {
       // cooperative, as the reference model (chanprops.test.ts says why)
-      const binary = (await buildProgram("chanprops", { gcStress, preempt: false })).binary;
+      const binary = (await buildProgram("chanprops", { gcStress, debug, preempt: false })).binary;
       const property = (arb: fc.Arbitrary<Script>) =>
         fc.asyncProperty(arb, async (script) => {
           const trace = await runScript(binary, script);
