@@ -42,7 +42,7 @@ import { STATS_SIZE, FAILURE_INFO_SIZE } from "./layout";
 //  24  publish       u32    suspend primitives (what the trampoline     run (after save),
 //                           must publish: PUBLISH_*), run (clears;      failCurrent (clears)
 //                           in a wasm global)
-//  28  publishList   addr   block, suspendOn (the wait list; a global)  run (publish)
+//  28  (free: the list a publication puts the fiber on is its record's `waitList`)
 //  32  publishAt     f64    mayBlock, sleep (the timer's deadline)      run (publish)
 //  40  pendingGuard  i32    guard checks before they abort (kind + 1)   failCurrent
 //  44  misuse        u32    misuse() before it aborts                   failCurrent
@@ -70,13 +70,13 @@ import { STATS_SIZE, FAILURE_INFO_SIZE } from "./layout";
 /** Put it at the run-queue tail (`yieldNow`). */
 // @ts-ignore: decorator
 @inline export const PUBLISH_READY: u32 = 1;
-/** Append it to the wait list `T.publishList` (block, a channel primitive, join). */
+/** Append it to the wait list its record names (`waitList`: block, a channel primitive, join). */
 // @ts-ignore: decorator
 @inline export const PUBLISH_LIST: u32 = 2;
 /** Arm its timer at `T.publishAt` (a deadline, a sleep). */
 // @ts-ignore: decorator
 @inline export const PUBLISH_TIMER: u32 = 4;
-/** Queue its select's nodes on their lists (`blockSelect`: `T.publishList` is the select). */
+/** Queue its select's nodes on their lists (`blockSelect`: the record's `waitList` is the select, tagged). */
 // @ts-ignore: decorator
 @inline export const PUBLISH_SELECT: u32 = 8;
 
@@ -90,8 +90,6 @@ let tCurrent: usize = 0;
 let tFiberBase: usize = 0;
 /** T.publish (offset 24). */
 let tPublish: u32 = 0;
-/** T.publishList (offset 28): every wait on a list writes it and every publication reads it. */
-let tPublishList: usize = 0;
 /** T.switches (offset 64). */
 let tSwitches: u64 = 0;
 /**
@@ -120,10 +118,6 @@ export namespace T {
   @inline export function publish(): u32 { return tPublish; }
   // @ts-ignore: decorator
   @inline export function setPublish(v: u32): void { tPublish = v; }
-  // @ts-ignore: decorator
-  @inline export function publishList(): usize { return tPublishList; }
-  // @ts-ignore: decorator
-  @inline export function setPublishList(v: usize): void { tPublishList = v; }
   // @ts-ignore: decorator
   @inline export function publishAt(): f64 { return load<f64>(THREAD, 32); }
   // @ts-ignore: decorator

@@ -61,7 +61,7 @@ beforeAll(async () => {
 describe("the published package", () => {
   it("holds what a user needs and none of the repository's scripts", async () => {
     const files = packed.files.map((f) => f.path);
-    for (const needed of ["bin/weft.js", "dist/build/cli.js", "dist/build/build.js", "dist/host/index.js", "dist/host/index.d.ts", "dist/host/node/run.js", "assembly/index.ts", "assembly/abi.ts", "README.md"]) {
+    for (const needed of ["bin/weft.js", "dist/build/cli.js", "dist/build/build.js", "dist/host/index.js", "dist/host/index.d.ts", "dist/host/node/run.js", "dist/assembly/layout.js", "assembly/index.ts", "assembly/abi.ts", "README.md"]) {
       expect(files).toContain(needed);
     }
     expect(files.filter((f) => /^(dist\/(bench|examples|tests)|tests|examples|bench|scripts)\//.test(f))).toEqual([]);

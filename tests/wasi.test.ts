@@ -106,8 +106,11 @@ async function runWasi(file: string, args: string[] = [], flags: string[] = []):
 describe("WASI demos under node:wasi", () => {
   it("sleep sort prints the numbers in order, each after sleeping that long", async () => {
     const file = await buildWasi("examples/wasi/sleepsort.ts", "sleepsort");
-    const r = await runWasi(file, ["30", "10", "50", "20", "40", "0"]);
-    expect(r).toEqual({ status: 0, stdout: ["0", "10", "20", "30", "40", "50"], stderr: [] });
+    // 100 ms apart: the sleeps of one slice are armed when the slice ends or the clock is
+    // next read (a few switches apart), so a loaded machine that stalls the process for
+    // tens of ms between two of them must not reorder them
+    const r = await runWasi(file, ["300", "100", "500", "200", "400", "0"]);
+    expect(r).toEqual({ status: 0, stdout: ["0", "100", "200", "300", "400", "500"], stderr: [] });
     const bad = await runWasi(file, ["12", "soon"]);
     expect(bad).toEqual({ status: 2, stdout: [], stderr: ["sleepsort: not a number of milliseconds: soon"] });
   });

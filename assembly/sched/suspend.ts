@@ -73,12 +73,12 @@ function outsideFiber(what: string): void {
 }
 
 /**
- * Records that the running fiber, about to block, goes on the wait list at `list` (and,
- * with `at` > 0, on the timer heap at `at`) once it is saved.
+ * Records that the running fiber, about to block, goes on the wait list its record names
+ * (`waitList`, set by the caller) and, with `at` > 0, on the timer heap at `at`, once it
+ * is saved.
  */
 // @ts-ignore: decorator
-@inline export function willWaitOn(list: usize, at: f64): void {
-  T.setPublishList(list);
+@inline export function willWaitOn(at: f64): void {
   if (at > 0) {
     T.setPublishAt(at);
     T.setPublish(PUBLISH_LIST | PUBLISH_TIMER);
@@ -107,7 +107,7 @@ function outsideFiber(what: string): void {
     T.setPublish(0);
     if (isDefined(WEFT_DEBUG)) checkPublish(f);
     if (what == PUBLISH_READY) enqueue(f);
-    else if (what == PUBLISH_LIST) Waiters.push(T.publishList(), f);
+    else if (what == PUBLISH_LIST) Waiters.push(Rec.waitList(f), f);
     else publishWaiting(f, what);
   }
 }
@@ -115,9 +115,9 @@ function outsideFiber(what: string): void {
 /** `publish` for the rarer cases: a select's lists, a timer (with a list or alone). */
 function publishWaiting(f: usize, what: u32): void {
   if (what & PUBLISH_LIST) {
-    Waiters.push(T.publishList(), f);
+    Waiters.push(Rec.waitList(f), f);
   } else if (what & PUBLISH_SELECT) {
-    let nodes = changetype<SelectState>(T.publishList())._nodes;
+    let nodes = changetype<SelectState>(Rec.waitList(f) & ~NODE_TAG)._nodes;
     for (let i = 0, n = nodes.length; i < n; i++) {
       let node = changetype<usize>(unchecked(nodes[i]));
       let list = load<usize>(node, offsetof<WaitNode>("_list"));

@@ -67,7 +67,7 @@ import { traceOn, traceWake, WakeCause } from "../trace";
     if (at < 0) return false;
   }
   Rec.setWaitList(f, list);
-  willWaitOn(list, at);
+  willWaitOn(at);
   return true;
 }
 
@@ -165,7 +165,6 @@ export function blockSelect(select: SelectState): Outcome {
   }
   select._fiber = f;
   Rec.setWaitList(f, changetype<usize>(select) | NODE_TAG);
-  T.setPublishList(changetype<usize>(select));
   T.setPublish(PUBLISH_SELECT);
   if (at > 0) willWake(at);
   park();
