@@ -159,6 +159,7 @@ function sliceOver(): bool {
 export function run(budget: u32, until: f64): RunStatus {
   let base = __stack_pointer;
   T.setFiberBase(base);
+  // @ts-ignore: WEFT_DEBUG is defined by `weft build --debug` (asc --use), unknown to TypeScript
   if (isDefined(WEFT_DEBUG)) checkQueues();
   let now = beginSlice(until);
   if (TimerHeap.size() != 0) fireTimers(now);
@@ -173,6 +174,7 @@ export function run(budget: u32, until: f64): RunStatus {
     T.setWorkLeft(left);
     if (budget-- == 0 || (left < 0 && sliceOver())) {
       armPendingSleeps();
+      // @ts-ignore: WEFT_DEBUG is defined by `weft build --debug` (asc --use), unknown to TypeScript
       if (isDefined(WEFT_DEBUG)) checkQueues();
       return RunStatus.Budget;
     }

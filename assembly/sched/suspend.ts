@@ -105,6 +105,7 @@ function outsideFiber(what: string): void {
   let what = T.publish();
   if (what != 0) {
     T.setPublish(0);
+    // @ts-ignore: WEFT_DEBUG is defined by `weft build --debug` (asc --use), unknown to TypeScript
     if (isDefined(WEFT_DEBUG)) checkPublish(f);
     if (what == PUBLISH_READY) enqueue(f);
     else if (what == PUBLISH_LIST) Waiters.push(Rec.waitList(f), f);
