@@ -10,6 +10,7 @@
 //   GET  /sleep?ms=M&tag=T   waits M ms on a timer: {"tag":"T","slept":M}
 //   GET  /proxy?url=U        fetches U from the fiber and reads its body in 4 KiB chunks:
 //                            {"status":S,"bytes":B,"fnv":<FNV-1a of the body>}
+//                            (502 {"error":CODE,...} if there is no response or its body breaks off)
 //   POST /echo               the body, reversed: {"echo":"..."}
 //   anything else            404 {"error":"no route GET /x"}
 
