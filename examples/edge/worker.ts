@@ -33,7 +33,10 @@
 //     request may wake another);
 //   - under workerd (a `ctx` with waitUntil), a request that has answered keeps turning
 //     while other requests are in flight or it has I/O queued, so that what they still
-//     read from its streams is not cancelled with it.
+//     read from its streams is not cancelled with it. Once it stops turning, what is asked
+//     of it runs at once, in whichever turn asks: under workerd such I/O fails with
+//     workerd's reason (the fiber gets EREAD) rather than waiting for a turn that never
+//     comes.
 // The same code runs under Node, Deno and Bun, where none of this is required.
 
 import { loadProgram, readString, writeString, type WeftProgram } from "weft";
@@ -56,6 +59,12 @@ interface Turns {
   queue: (() => void)[];
   /** Ends this request's wait at once (where a request may wake another), or null. */
   wake: (() => void) | null;
+  /**
+   * The request takes no more turns: what is asked of it later runs at once, in whichever
+   * turn asks (under workerd that I/O then fails, with workerd's reason, instead of
+   * waiting for a turn that never comes).
+   */
+  done: boolean;
 }
 
 const exchanges = new Map<number, Exchange>();
@@ -103,7 +112,7 @@ function load(): Promise<WeftProgram> {
       claim: () => owners.get(program!.exports.__weft_current()) ?? turning,
       run: (context, operation) => {
         const turns = context as Turns | null;
-        if (turns === null || turns === turning) return operation();
+        if (turns === null || turns === turning || turns.done) return operation();
         turns.queue.push(operation);
         if (wakeAcrossRequests) turns.wake?.();
       },
@@ -158,6 +167,12 @@ async function turn(running: WeftProgram, turns: Turns): Promise<void> {
   turns.wake = null;
 }
 
+/** Request `turns` takes no more turns: what is queued for it runs now (see Turns.done). */
+function retire(turns: Turns): void {
+  turns.done = true;
+  for (let operation; (operation = turns.queue.shift()); ) operation();
+}
+
 /** What an edge runtime passes as the third argument of fetch (workerd's ExecutionContext). */
 interface Context {
   waitUntil(promise: Promise<unknown>): void;
@@ -182,7 +197,7 @@ export default {
     exchanges.set(id, exchange);
     let ended = false;
     let failure: Error | null = null;
-    const turns: Turns = { queue: [], wake: null };
+    const turns: Turns = { queue: [], wake: null, done: false };
     let fiber = 0;
     try {
       fiber = running.spawnCallback("handle", id, `request #${id}`, (error) => {
@@ -209,8 +224,11 @@ export default {
         ctx.waitUntil(
           (async () => {
             while (inFlight > 0 || turns.queue.length > 0) await turn(running, turns);
+            retire(turns);
           })(),
         );
+      } else {
+        retire(turns);
       }
     }
   },
