@@ -24,7 +24,7 @@
 //     wakeAcrossRequests);
 //   - I/O runs on its owner's turns. A pass driven by request B may run request A's fiber,
 //     and workerd refuses to let B's code touch a stream A made ("Cannot perform I/O on
-//     behalf of a different request"), or lets it and cancels it when B ends. So the
+//     behalf of a different request"; concurrent /proxy requests got short bodies). So the
 //     program's fetch is given `ioContexts` (host/fetch.ts): an upstream request a fiber
 //     starts belongs to the request whose fiber it is (a request's own fiber; a fiber it
 //     spawned belongs to the request whose turn runs it), it is started on that request's
