@@ -11,20 +11,47 @@
 // Handles live until the body ends, the program closes the response, or the fiber stops
 // waiting (`abandon`, before the head arrived: the response is cancelled on arrival).
 //
+// Where the I/O runs (`IoContexts`): by default every operation starts at once, inside the
+// import or the callback that asks for it. A host whose I/O objects belong to one context
+// (workerd: the request whose code made them) passes contexts: a request starts in the
+// context `claim` names, and every later operation on its response (reads, cancel) runs
+// in that same context, through `run`, never in whichever context happened to run the
+// fiber that asked for it.
+//
 // Only standard web APIs: fetch, Headers, ReadableStream, TextDecoder-free string reads.
 
 import { readString, writeString } from "./abi.js";
 import type { WeftProgram } from "./runtime.js";
 
+/**
+ * Contexts in which a host runs I/O (RuntimeOptions.ioContexts): for environments whose
+ * I/O objects belong to the context that made them, like workerd's requests.
+ */
+export interface IoContexts<Context = unknown> {
+  /** The context a request the running fiber starts now belongs to (called inside the import). */
+  claim(): Context;
+  /**
+   * Runs `operation` in `context`: at once if the caller is in it, else on that context's
+   * next turn. An operation only starts I/O (fetch, a body read or cancel) and never
+   * re-enters the program: its results come from Promise callbacks.
+   */
+  run(context: Context, operation: () => void): void;
+}
+
+/** No contexts: every operation starts at once. */
+const anywhere: IoContexts<null> = { claim: () => null, run: (_context, operation) => operation() };
+
 interface Open {
   response: Response;
+  /** The context the request started in: its body is read and cancelled there. */
+  context: unknown;
   reader: ReadableStreamDefaultReader<Uint8Array> | null;
   /** Bytes of the last chunk that did not fit the fiber's buffer. */
   rest: Uint8Array | null;
 }
 
 /** The `weft_fetch` import module for one program. */
-export function fetchImports(program: () => WeftProgram): Record<string, unknown> {
+export function fetchImports(program: () => WeftProgram, contexts: IoContexts = anywhere): Record<string, unknown> {
   const open = new Map<number, Open>();
   const abandoned = new Set<number>();
   let nextHandle = 1;
@@ -45,28 +72,31 @@ export function fetchImports(program: () => WeftProgram): Record<string, unknown
         queueMicrotask(() => program().completeError(token, "EINVAL", `bad request for ${url}: ${(e as Error).message}`));
         return;
       }
-      let started: Promise<Response>;
-      try {
-        started = fetch(url, init);
-      } catch (e) {
-        started = Promise.reject(e);
-      }
-      started.then(
-        (response) => {
-          if (abandoned.delete(token)) {
-            void response.body?.cancel().catch(() => {});
-            return;
-          }
-          const handle = nextHandle++;
-          open.set(handle, { response, reader: null, rest: null });
-          program().complete(token, handle);
-        },
-        (error) => {
-          if (abandoned.delete(token)) return;
-          const { code, message } = describeError(error);
-          program().completeError(token, code, `fetch ${url} failed: ${message}`);
-        },
-      );
+      const context = contexts.claim();
+      contexts.run(context, () => {
+        let started: Promise<Response>;
+        try {
+          started = fetch(url, init);
+        } catch (e) {
+          started = Promise.reject(e);
+        }
+        started.then(
+          (response) => {
+            if (abandoned.delete(token)) {
+              void response.body?.cancel().catch(() => {});
+              return;
+            }
+            const handle = nextHandle++;
+            open.set(handle, { response, context, reader: null, rest: null });
+            program().complete(token, handle);
+          },
+          (error) => {
+            if (abandoned.delete(token)) return;
+            const { code, message } = describeError(error);
+            program().completeError(token, code, `fetch ${url} failed: ${message}`);
+          },
+        );
+      });
     },
 
     abandon: (token: number): void => void abandoned.add(token),
@@ -85,24 +115,26 @@ export function fetchImports(program: () => WeftProgram): Record<string, unknown
         queueMicrotask(() => program().completeError(token, "EBADF", "the response is closed"));
         return;
       }
-      nextChunk(entry).then(
-        (chunk) => {
-          if (chunk === null) {
+      contexts.run(entry.context, () =>
+        nextChunk(entry).then(
+          (chunk) => {
+            if (chunk === null) {
+              open.delete(handle);
+              program().complete(token, 0);
+              return;
+            }
+            const n = Math.min(length, chunk.length);
+            // a fresh view: the memory may have grown since the read began
+            new Uint8Array(memory().buffer, into, n).set(chunk.subarray(0, n));
+            entry.rest = n < chunk.length ? chunk.subarray(n) : null;
+            program().complete(token, n);
+          },
+          (error) => {
             open.delete(handle);
-            program().complete(token, 0);
-            return;
-          }
-          const n = Math.min(length, chunk.length);
-          // a fresh view: the memory may have grown since the read began
-          new Uint8Array(memory().buffer, into, n).set(chunk.subarray(0, n));
-          entry.rest = n < chunk.length ? chunk.subarray(n) : null;
-          program().complete(token, n);
-        },
-        (error) => {
-          open.delete(handle);
-          const { message } = describeError(error);
-          program().completeError(token, "EREAD", `reading ${entry.response.url || "the body"} failed: ${message}`);
-        },
+            const { message } = describeError(error);
+            program().completeError(token, "EREAD", `reading ${entry.response.url || "the body"} failed: ${message}`);
+          },
+        ),
       );
     },
 
@@ -110,8 +142,10 @@ export function fetchImports(program: () => WeftProgram): Record<string, unknown
       const entry = open.get(handle);
       open.delete(handle);
       if (!entry) return;
-      const done = entry.reader ? entry.reader.cancel() : entry.response.body?.cancel();
-      void done?.catch(() => {});
+      contexts.run(entry.context, () => {
+        const done = entry.reader ? entry.reader.cancel() : entry.response.body?.cancel();
+        void done?.catch(() => {});
+      });
     },
   };
 }

@@ -12,6 +12,7 @@ export { WeftProgram, LoadError, FiberError, asyncImport, DUMP_LIMIT, type Async
 export { loadProgram, compileProgram, type ProgramSource } from "./load.js";
 // talking with fibers: ports (program.ports), host calls, host-spawned fibers
 export { Ports, type PortHandler } from "./ports.js";
+export { type IoContexts } from "./fetch.js";
 // traces: the raw records, their Chrome Trace Event form, and the sums over one
 export { TraceRecorder, type TraceOptions } from "./trace.js";
 export { toChromeTrace, COLLECTOR_TID, type ChromeTrace, type TraceEvent } from "./tracejson.js";

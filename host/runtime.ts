@@ -31,7 +31,7 @@ import {
 } from "./abi.js";
 import { Rtrace } from "./rtrace.js";
 import { Ports } from "./ports.js";
-import { fetchImports } from "./fetch.js";
+import { fetchImports, type IoContexts } from "./fetch.js";
 import { TraceRecorder, canTrace, tracePending, type TraceOptions } from "./trace.js";
 import { toChromeTrace, type ChromeTrace } from "./tracejson.js";
 
@@ -67,6 +67,12 @@ export interface RuntimeOptions {
    * `program.trace()`. A program can also start and stop tracing itself (`traceStart`).
    */
   trace?: boolean | TraceOptions;
+  /**
+   * Where fetch from fibers does its I/O (host/fetch.ts): for hosts whose I/O objects
+   * belong to one context, like workerd's requests (examples/edge/worker.ts). Default:
+   * every operation starts at once.
+   */
+  ioContexts?: IoContexts;
 }
 
 /** A word nobody notifies: `Atomics.wait` on it is a sleep (made on the first sleep). */
@@ -282,7 +288,7 @@ export class WeftProgram {
     const imports = hostImports(() => program!, rtrace);
     // fetch and ports from fibers (host/fetch.ts, host/ports.ts)
     const ports = new Ports(() => program!);
-    imports.weft_fetch = fetchImports(() => program!);
+    imports.weft_fetch = fetchImports(() => program!, options.ioContexts);
     imports.weft_port = ports.imports();
     for (const [moduleName, members] of Object.entries(options.imports ?? {})) {
       if (moduleName in imports) throw new LoadError(`the import module "${moduleName}" is the host's own; choose another name`);
@@ -360,8 +366,8 @@ export class WeftProgram {
     if (missing) return Promise.reject(missing);
     void this.onEventLoop();
     return new Promise((resolve, reject) => {
-      const error = this.spawnFiber(exportName, arg, fiberName, { resolve, reject });
-      if (error) reject(error);
+      const spawned = this.spawnFiber(exportName, arg, fiberName, { resolve, reject });
+      if (spawned instanceof Error) reject(spawned);
       else this.schedule();
     });
   }
@@ -371,14 +377,16 @@ export class WeftProgram {
    * without putting the program on the event loop, and reports its end by calling
    * `onEnd(error, result)` (error null when it returned) from the scheduler pass that ends
    * it. No Promise is made or settled: under workerd a Promise belongs to the request that
-   * made it, and a pass driven by another request may end this fiber. Throws if the fiber
-   * cannot be spawned.
+   * made it, and a pass driven by another request may end this fiber. Returns the fiber's
+   * id (what `exports.__weft_current()` says while it runs). Throws if the fiber cannot be
+   * spawned.
    */
-  spawnCallback(exportName: string, arg: number, fiberName: string | null, onEnd: (error: Error | null, result: number) => void): void {
-    const error =
-      this.notSpawnable(exportName) ??
-      this.spawnFiber(exportName, arg, fiberName, { resolve: (result) => onEnd(null, result), reject: (e) => onEnd(e, 0) });
-    if (error) throw error;
+  spawnCallback(exportName: string, arg: number, fiberName: string | null, onEnd: (error: Error | null, result: number) => void): number {
+    const notSpawnable = this.notSpawnable(exportName);
+    if (notSpawnable) throw notSpawnable;
+    const spawned = this.spawnFiber(exportName, arg, fiberName, { resolve: (result) => onEnd(null, result), reject: (e) => onEnd(e, 0) });
+    if (spawned instanceof Error) throw spawned;
+    return spawned;
   }
 
   /**
@@ -421,13 +429,13 @@ export class WeftProgram {
     );
   }
 
-  /** Spawns the fiber and registers how its end is reported; an Error if it cannot. */
+  /** Spawns the fiber and registers how its end is reported; its id, or an Error if it cannot. */
   private spawnFiber(
     exportName: string,
     arg: number,
     fiberName: string | null,
     settle: { resolve: (value: number) => void; reject: (error: Error) => void },
-  ): Error | null {
+  ): Error | number {
     if (!this.started) this.begin();
     if (this.over) return new Error(`${this.name} has stopped (exit status ${this.exitCode}); it runs no more fibers`);
     const index = (this.exports as unknown as Record<string, WebAssembly.Global>)[SPAWNABLE_PREFIX + exportName];
@@ -437,7 +445,7 @@ export class WeftProgram {
     });
     if (!ok || !id) return new Error(`${this.name}: spawning ${exportName} failed outside any fiber`);
     this.spawned.set(id, settle);
-    return null;
+    return id;
   }
 
   /**

@@ -1,7 +1,8 @@
 // The hosts weft claims besides Node: `weft wasi` and `weft run` under Bun and Deno (run
 // when their npm packages, devDependencies of this repository, are installed; skipped with
-// the reason otherwise), the fetch error codes every host reports alike, and a serving
-// program (empty main, host-spawned fibers) that is not reported as leaking.
+// the reason otherwise), the fetch error codes every host reports alike, a serving
+// program (empty main, host-spawned fibers) that is not reported as leaking, and fetch's
+// I/O run in the contexts a host gives (`ioContexts`, as workerd's requests need).
 import { describe, it, expect, beforeAll } from "vitest";
 import { execFile, execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -11,7 +12,9 @@ import path from "node:path";
 import { build } from "../build/build.js";
 import { describeError } from "../host/fetch.js";
 import { WeftProgram } from "../host/runtime.js";
+import { readString, writeString } from "../host/abi.js";
 import { buildProgram, root } from "./helpers.js";
+import { startTestServer, testBytes, fnv } from "./browser/testserver.js";
 
 const execAsync = promisify(execFile);
 const weft = path.join(root, "bin/weft.js");
@@ -129,3 +132,66 @@ describe("drive and spawnCallback (a host that runs the scheduler itself)", () =
   });
 });
 
+
+describe("ioContexts (fetch's I/O in the context that owns it)", () => {
+  it("starts a fetch in the claimed context and reads its body only there, whichever turn asks", async () => {
+    const upstream = await startTestServer();
+    try {
+      // two request contexts, as the edge worker has them; B's turns run the fiber
+      type Context = { name: string; queue: (() => void)[] };
+      const a: Context = { name: "A", queue: [] };
+      const b: Context = { name: "B", queue: [] };
+      let turning: Context | null = null;
+      const ranIn: string[] = [];
+      let queuedFromB = 0;
+      let program: WeftProgram | null = null;
+      const text = (ptr: number) => readString(program!.exports.memory, ptr) ?? "";
+      const url = `${upstream.url}bytes?n=30000&seed=7&pieces=5`;
+      let answer = "";
+      program = await WeftProgram.load((await buildProgram("examples/edge/app.ts")).binary, {
+        imports: {
+          edge: {
+            method: () => writeString(program!.exports, "GET"),
+            path: () => writeString(program!.exports, "/proxy"),
+            param: (_id: number, name: number) => (text(name) === "url" ? writeString(program!.exports, url) : 0),
+            body: () => writeString(program!.exports, ""),
+            respond: (_id: number, _status: number, _type: number, body: number) => void (answer = text(body)),
+          },
+        },
+        ioContexts: {
+          claim: () => a,
+          run: (context, operation) => {
+            const owner = context as Context;
+            const record = () => {
+              ranIn.push(turning!.name);
+              operation();
+            };
+            if (owner === turning) return record();
+            if (turning === b) queuedFromB++;
+            owner.queue.push(record);
+          },
+        },
+      });
+      let ended = false;
+      program.spawnCallback("handle", 1, "request #1", () => (ended = true));
+      const turn = (context: Context, drive: boolean) => {
+        turning = context;
+        if (drive) program!.drive();
+        for (let op; (op = context.queue.shift()); ) op();
+        turning = null;
+      };
+      while (!ended) {
+        turn(b, true); // B runs the fiber: its fetch and reads are queued for A
+        turn(a, false); // A's turn starts them
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      expect(JSON.parse(answer)).toEqual({ status: 200, bytes: 30000, fnv: fnv(testBytes(30000, 7)) });
+      // the fetch and every read (at least one per piece, and the end) ran in A's turns
+      expect(queuedFromB).toBeGreaterThanOrEqual(6);
+      expect(ranIn.length).toBe(queuedFromB);
+      expect(new Set(ranIn)).toEqual(new Set(["A"]));
+    } finally {
+      await upstream.close();
+    }
+  });
+});

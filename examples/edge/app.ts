@@ -10,6 +10,7 @@
 //   GET  /sleep?ms=M&tag=T   waits M ms on a timer: {"tag":"T","slept":M}
 //   GET  /proxy?url=U        fetches U from the fiber and reads its body in 4 KiB chunks:
 //                            {"status":S,"bytes":B,"fnv":<FNV-1a of the body>}
+//                            (502 {"error":CODE,...} if there is no response or its body breaks off)
 //   POST /echo               the body, reversed: {"echo":"..."}
 //   anything else            404 {"error":"no route GET /x"}
 
@@ -113,11 +114,26 @@ function proxy(id: i32): i32 {
   const chunk = new Uint8Array(4096);
   let bytes = 0;
   let hash: u32 = 2166136261;
-  for (let n = response.read(chunk); n > 0; n = response.read(chunk)) {
+  let n = response.read(chunk);
+  for (; n > 0; n = response.read(chunk)) {
     for (let i = 0; i < n; i++) hash = (hash ^ chunk[i]) * 16777619;
     bytes += n;
   }
+  // -1: the body broke off; what was read is not the upstream's answer
+  if (n < 0) return json(id, 502, "{\"error\":\"" + response.code! + "\",\"message\":" + quote(response.error!) + ",\"bytes\":" + bytes.toString() + "}");
   return json(id, 200, "{\"status\":" + response.status.toString() + ",\"bytes\":" + bytes.toString() + ",\"fnv\":" + hash.toString() + "}");
+}
+
+/** `text` as a JSON string literal. */
+function quote(text: string): string {
+  let out = "\"";
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c == 34 || c == 92) out += "\\" + String.fromCharCode(c);
+    else if (c < 32) out += " ";
+    else out += String.fromCharCode(c);
+  }
+  return out + "\"";
 }
 
 // ─── /echo ──────────────────────────────────────────────────────────────────────────────

@@ -22,9 +22,21 @@
 //     looks at its flag again: under workerd a fiber another request's pass ended is seen
 //     within POLL_MS; elsewhere the fiber's end wakes the request at once (see
 //     wakeAcrossRequests);
-//   - under workerd (a `ctx` with waitUntil), a request that has answered keeps driving
-//     while other requests are in flight, so that what its passes started for them (an
-//     upstream fetch) is not cancelled with it.
+//   - I/O runs on its owner's turns. A pass driven by request B may run request A's fiber,
+//     and workerd refuses to let B's code touch a stream A made ("Cannot perform I/O on
+//     behalf of a different request"; concurrent /proxy requests got short bodies). So the
+//     program's fetch is given `ioContexts` (host/fetch.ts): an upstream request a fiber
+//     starts belongs to the request whose fiber it is (a request's own fiber; a fiber it
+//     spawned belongs to the request whose turn runs it), it is started on that request's
+//     turn, and every read and cancel of its body runs there too: queued by whatever turn
+//     asked for it, and run by the owner's next turn (within POLL_MS, or at once where a
+//     request may wake another);
+//   - under workerd (a `ctx` with waitUntil), a request that has answered keeps turning
+//     while other requests are in flight or it has I/O queued, so that what they still
+//     read from its streams is not cancelled with it. Once it stops turning, what is asked
+//     of it runs at once, in whichever turn asks: under workerd such I/O fails with
+//     workerd's reason (the fiber gets EREAD) rather than waiting for a turn that never
+//     comes.
 // The same code runs under Node, Deno and Bun, where none of this is required.
 
 import { loadProgram, readString, writeString, type WeftProgram } from "weft";
@@ -42,7 +54,24 @@ const POLL_MS = 10;
 /** How long one drive() may run fibers before the request lets other events in (ms). */
 const SLICE_MS = 10;
 
+/** A request, as a context for I/O (see above): the operations queued for its next turn. */
+interface Turns {
+  queue: (() => void)[];
+  /** Ends this request's wait at once (where a request may wake another), or null. */
+  wake: (() => void) | null;
+  /**
+   * The request takes no more turns: what is asked of it later runs at once, in whichever
+   * turn asks (under workerd that I/O then fails, with workerd's reason, instead of
+   * waiting for a turn that never comes).
+   */
+  done: boolean;
+}
+
 const exchanges = new Map<number, Exchange>();
+/** The request whose fiber each request's own fiber is (by fiber id). */
+const owners = new Map<number, Turns>();
+/** The request whose turn runs now (drive() and its queued I/O), or null between turns. */
+let turning: Turns | null = null;
 let nextId = 1;
 let program: WeftProgram | null = null;
 let loadFailure: Error | null = null;
@@ -77,6 +106,17 @@ function load(): Promise<WeftProgram> {
   };
   return loadProgram(app, {
     name: "edge app",
+    ioContexts: {
+      // inside an import: the running fiber's request if it is one's own fiber, else the
+      // request whose turn runs it
+      claim: () => owners.get(program!.exports.__weft_current()) ?? turning,
+      run: (context, operation) => {
+        const turns = context as Turns | null;
+        if (turns === null || turns === turning || turns.done) return operation();
+        turns.queue.push(operation);
+        if (wakeAcrossRequests) turns.wake?.();
+      },
+    },
     imports: {
       edge: {
         method: (id: number) => writeString(program!.exports, exchange(id).method),
@@ -103,19 +143,34 @@ function load(): Promise<WeftProgram> {
 const wakeAcrossRequests = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent !== "Cloudflare-Workers";
 
 /**
- * Runs the program's ready fibers, then waits on this request's own timer (see above), or
- * until `wake` is called.
+ * One turn of request `turns`: runs the program's ready fibers, then the I/O queued for
+ * this request, then waits on this request's own timer (see above), or until woken.
  */
-async function turn(running: WeftProgram, setWake: (wake: () => void) => void = () => {}): Promise<void> {
-  const next = running.drive(SLICE_MS);
+async function turn(running: WeftProgram, turns: Turns): Promise<void> {
+  let next: number;
+  turning = turns;
+  try {
+    next = running.drive(SLICE_MS);
+    for (let operation; (operation = turns.queue.shift()); ) operation();
+  } finally {
+    turning = null;
+  }
   const ms = next === 0 ? 0 : Math.min(POLL_MS, Math.max(0, Math.ceil(next - performance.now())));
   await new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
-    setWake(() => {
+    turns.wake = () => {
       clearTimeout(timer);
+      turns.wake = null;
       resolve();
-    });
+    };
   });
+  turns.wake = null;
+}
+
+/** Request `turns` takes no more turns: what is queued for it runs now (see Turns.done). */
+function retire(turns: Turns): void {
+  turns.done = true;
+  for (let operation; (operation = turns.queue.shift()); ) operation();
 }
 
 /** What an edge runtime passes as the third argument of fetch (workerd's ExecutionContext). */
@@ -142,18 +197,21 @@ export default {
     exchanges.set(id, exchange);
     let ended = false;
     let failure: Error | null = null;
-    let wake: (() => void) | null = null;
+    const turns: Turns = { queue: [], wake: null, done: false };
+    let fiber = 0;
     try {
-      running.spawnCallback("handle", id, `request #${id}`, (error) => {
+      fiber = running.spawnCallback("handle", id, `request #${id}`, (error) => {
         ended = true;
         failure = error;
-        if (wakeAcrossRequests) wake?.();
+        if (wakeAcrossRequests) turns.wake?.();
       });
+      owners.set(fiber, turns);
       inFlight++;
       try {
-        while (!ended) await turn(running, (w) => (wake = w));
+        while (!ended) await turn(running, turns);
       } finally {
         inFlight--;
+        owners.delete(fiber);
       }
       if (failure) return new Response((failure as Error).message, { status: 500, headers: { "content-type": "text/plain" } });
       const answer = exchange.answer ?? { status: 500, type: "text/plain", body: "the handler gave no answer" };
@@ -162,12 +220,15 @@ export default {
       return new Response(`the program cannot serve: ${(e as Error).message}`, { status: 500, headers: { "content-type": "text/plain" } });
     } finally {
       exchanges.delete(id);
-      if (ctx && inFlight > 0) {
+      if (ctx && (inFlight > 0 || turns.queue.length > 0)) {
         ctx.waitUntil(
           (async () => {
-            while (inFlight > 0) await turn(running);
+            while (inFlight > 0 || turns.queue.length > 0) await turn(running, turns);
+            retire(turns);
           })(),
         );
+      } else {
+        retire(turns);
       }
     }
   },
