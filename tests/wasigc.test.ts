@@ -18,8 +18,9 @@ import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import path from "node:path";
+import binaryen from "binaryen";
 import type { BuildOptions } from "../build/build.js";
-import { buildAndRun, buildWasi, GC_STRESS_USE, root } from "./helpers.js";
+import { buildAndRun, buildProgram, buildWasi, GC_STRESS_USE, root, run } from "./helpers.js";
 
 const exec = promisify(execFile);
 const weft = path.join(root, "bin/weft.js");
@@ -46,8 +47,8 @@ function lines(text: string): string[] {
 let written = 0;
 
 /** Builds tests/programs/<name>.ts for WASI (cached) and runs it with `weft wasi` in a child process. */
-async function buildAndRunWasi(name: string, options: Omit<BuildOptions, "entry" | "target"> = {}): Promise<WasiRun> {
-  const { binary } = await buildWasi(name, options);
+async function buildAndRunWasi(name: string, options: Omit<BuildOptions, "entry" | "target"> = {}, change = (b: Uint8Array) => b): Promise<WasiRun> {
+  const binary = change((await buildWasi(name, options)).binary);
   const file = path.join(outDir, `${name}-${written++}.wasm`);
   await writeFile(file, binary);
   try {
@@ -76,6 +77,46 @@ describe("the collector in WASI programs whose top-level code allocates", () => 
     expect(await buildAndRunWasi("wasigctorture")).toEqual(expected);
     // the collector stepping at every allocation, in the build without exception handling
     expect(await buildAndRunWasi("wasigctorture", { exceptions: "none", use: GC_STRESS_USE })).toEqual(expected);
+  });
+});
+
+/**
+ * The collector's list heads (itcms.ts `fromSpace`, `toSpace`, `pinSpace`) are set by
+ * top-level code that asc places where it first compiles them. This makes `__new` trap
+ * (`unreachable`) when it runs before all three are set: an allocation then would link
+ * its object into a list at address 0, which no later collection sees whole.
+ */
+function trapEarlyAllocation(binary: Uint8Array): Uint8Array {
+  const module = binaryen.readBinary(binary);
+  try {
+    // AssemblyScript's default features, as build/build.ts sets them, and the WASI runner's exceptions
+    module.setFeatures(
+      binaryen.Features.MutableGlobals | binaryen.Features.NontrappingFPToInt | binaryen.Features.BulkMemory |
+        binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt | binaryen.Features.ExceptionHandling,
+    );
+    const name = "~lib/rt/itcms/__new";
+    const info = binaryen.getFunctionInfo(module.getFunction(name));
+    const unset = (list: string) => module.i32.eqz(module.global.get(`~lib/rt/itcms/${list}`, binaryen.i32));
+    const check = module.if(module.i32.or(module.i32.or(unset("fromSpace"), unset("toSpace")), unset("pinSpace")), module.unreachable());
+    module.removeFunction(name);
+    module.addFunction(name, info.params, info.results, info.vars, module.block(null, [check, info.body], info.results));
+    if (!module.validate()) throw new Error("the checked module does not validate");
+    binaryen.setDebugInfo(true); // names in trap messages
+    const out = new Uint8Array(module.emitBinary());
+    binaryen.setDebugInfo(false);
+    return out;
+  } finally {
+    module.dispose();
+  }
+}
+
+describe("no allocation before the collector is set up", () => {
+  it("in both targets, whatever the program's top-level code allocates first", async () => {
+    expect((await buildAndRunWasi("wasigc", {}, trapEarlyAllocation)).stderr).toEqual([]);
+    expect(await buildAndRunWasi("wasigctorture", {}, trapEarlyAllocation)).toEqual({ status: 0, stdout: ["verified 741", "errors 0"], stderr: [] });
+    const js = await run(trapEarlyAllocation((await buildProgram("wasigctorture")).binary));
+    expect(js.stdout).toEqual(["verified 741", "errors 0"]);
+    expect(js.failures).toEqual([]);
   });
 });
 
