@@ -5,7 +5,8 @@
 //   linkInit  (WASI, before asyncify) gives the runner's `weft.init` import the program's
 //             top-level code (asc's start function).
 //   bindExceptions (WASI, after asyncify) turns the runner's `weft.throw_abort` and
-//             `weft.try_call` imports into wasm exception handling (assembly/wasi/abort.ts);
+//             `weft.try_call` imports into wasm exception handling (assembly/wasi/abort.ts),
+//             and `weft.fatal_abort` into a call of the runner's fatal handler;
 //             after the pass, because asyncify cannot instrument try/catch.
 //   linkExports (before asyncify) makes the program's numeric exports spawnable from the
 //             host: `weft.call_export` becomes a dispatcher over them (interop.ts).
@@ -224,16 +225,18 @@ const FATAL_ABORT_EXPORT = "__weft_fatal_abort";
  *   try_call(fn)   → try (result i32) (call_indirect fn) (i32.const 1)
  *                    catch $weft.abort (i32.const 0) end
  * With `none` there is no exception: throw_abort calls the runner's fatal handler (which
- * reports the failure and exits with status 3), try_call calls and returns 1. The
+ * reports the failure and exits with status 3), try_call calls and returns 1. In both,
+ * fatal_abort (an abort with no guarded call around it) calls the fatal handler. The
  * handler's export is removed either way. Returns whether the module now uses exception
- * handling. Runs after asyncify, which cannot instrument try/catch; both functions stay
+ * handling. Runs after asyncify, which cannot instrument try/catch; the functions stay
  * uninstrumented since nothing they call can suspend.
  */
 export function bindExceptions(module: binaryen.Module, mode: "legacy" | "none"): boolean {
   const throwImport = findImport(module, "weft", "throw_abort");
   const tryImport = findImport(module, "weft", "try_call");
+  const fatalImport = findImport(module, "weft", "fatal_abort");
   const fatalRef = module.getExport(FATAL_ABORT_EXPORT);
-  if (throwImport === null || tryImport === null || !fatalRef) {
+  if (throwImport === null || tryImport === null || fatalImport === null || !fatalRef) {
     throw new BuildError("internal: the WASI runner's abort handling is missing from the compiled module");
   }
   const fatal = binaryen.getExportInfo(fatalRef).value;
@@ -242,6 +245,8 @@ export function bindExceptions(module: binaryen.Module, mode: "legacy" | "none")
   if (legacy) module.addTag(ABORT_TAG, binaryen.none, binaryen.none);
   module.removeFunction(throwImport);
   module.addFunction(throwImport, binaryen.none, binaryen.none, [], legacy ? module.throw(ABORT_TAG, []) : module.call(fatal, [], binaryen.none));
+  module.removeFunction(fatalImport);
+  module.addFunction(fatalImport, binaryen.none, binaryen.none, [], module.call(fatal, [], binaryen.none));
   if (module.getNumTables() === 0) throw new BuildError("internal: the WASI runner's guarded call needs a function table");
   const table = binaryen.getTableInfo(module.getTableByIndex(0)).name;
   const call = module.call_indirect(table, module.local.get(0, binaryen.i32), [], binaryen.none, binaryen.none);

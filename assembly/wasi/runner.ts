@@ -37,7 +37,7 @@ import { resetStack } from "../sched/fail";
 import { nextDeadline } from "../sched/fire";
 import { hostNow } from "../platform";
 import { __weft_start } from "../abi";
-import { guarded, abortMessage, abortFile, abortLine, abortColumn } from "./abort";
+import { tryCall, abortHandled, abortMessage, abortFile, abortLine, abortColumn } from "./abort";
 import { recover, reportFailures, reportDeadlock, reportEnd, writeLine, STDERR } from "./report";
 // weft_console, the `console` of WASI programs (--use console=weft_console)
 import "./console";
@@ -65,6 +65,20 @@ function startEntry(): void {
 function runEntry(): void {
   // slices as long as the JavaScript host's default `sliceMs`
   status = run(RUN_BUDGET, hostNow() + <f64>SLICE_MS);
+}
+
+/**
+ * Calls `fn` guarded (abort.ts); after an abort, restores the shadow-stack pointer and
+ * fails the running fiber. Returns false if the abort came from outside any fiber (the
+ * program must end with status 3).
+ */
+function guarded(fn: () => void): bool {
+  let sp = __stack_pointer;
+  if (tryCall(fn.index)) return true;
+  __stack_pointer = sp;
+  let inFiber = recover(abortMessage, abortFile, abortLine, abortColumn);
+  abortHandled();
+  return inFiber;
 }
 
 /** Runs the program and returns its exit status. */
@@ -100,10 +114,13 @@ export function _start(): void {
 }
 
 /**
- * `throwAbort` of a build without exception handling (`--exceptions none`; the build
- * links it and removes this export). Abandons the shadow stack before anything that has
- * a frame runs (an overflowed stack must not overflow again), reports the failure as every
- * build does, says why the program stops, and exits with status 3.
+ * The fatal end of an abort (abort.ts `fatalAbort`; the build links it and removes this
+ * export): every abort of a build without exception handling (`--exceptions none`), and
+ * in any build an abort with no guarded call around it (the runner's own code, outside
+ * any fiber). Abandons the shadow stack before anything that has a frame runs (an
+ * overflowed stack must not overflow again), reports the failure as every build does
+ * (a fiber's failure line, or `fault outside any fiber`), says why the program stops, and
+ * exits with status 3. An abort while this reports is reported by abort.ts, in one line.
  */
 export function __weft_fatal_abort(): void {
   resetStack();
