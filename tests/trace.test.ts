@@ -147,10 +147,12 @@ describe("tracing", () => {
     const { trace, stdout, program } = await traced(2, { trace: { capacity: 1024 } });
     expect(stdout).toEqual(["stormed"]);
     checkStructure(trace!);
+    // one gap per scheduler call whose records overflowed the ring: one on a quiet machine,
+    // more when a slice ends inside the storm (slices are timed); together they are all
     const gaps = instants(trace!, "gap");
-    expect(gaps.length).toBe(1);
-    expect(gaps[0].name).toMatch(/^\d+ records dropped \(ring full\)$/);
-    expect(Number(gaps[0].args!.dropped)).toBe(program.traceRecorder!.droppedInCore);
+    expect(gaps.length).toBeGreaterThanOrEqual(1);
+    for (const gap of gaps) expect(gap.name).toMatch(/^\d+ records dropped \(ring full\)$/);
+    expect(gaps.reduce((sum, gap) => sum + Number(gap.args!.dropped), 0)).toBe(program.traceRecorder!.droppedInCore);
     // 5,001 spawns and the switch records do not fit in 1,024
     expect(program.traceRecorder!.droppedInCore).toBeGreaterThan(3000);
   }, 60_000);
