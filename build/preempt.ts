@@ -41,7 +41,7 @@ import { BuildError } from "./build.js";
 import { SAFEPOINT_SECTION } from "../host/abi.js";
 
 /** binaryen.js's Loop accessors (present in 132, missing from its typings). */
-const Loop = (binaryen as unknown as { Loop: { getBody(e: number): number; setBody(e: number, body: number): void } }).Loop;
+const Loop = (binaryen as unknown as { Loop: { getBody(e: number): number; setBody(e: number, body: number): void; setName(e: number, name: string): void } }).Loop;
 
 /** The work counter's global (assembly/scheduler.ts). */
 export const WORK_LEFT_GLOBAL = "~lib/weft/scheduler/workLeft";
@@ -177,13 +177,63 @@ function switchesBeforeBranchingTo(expr: binaryen.ExpressionRef, label: string):
   return !branchesTo(expr, label);
 }
 
-/** The check at the top of a loop body; `site` indexes the custom section's names. */
-function safepointCheck(module: binaryen.Module, site: number): binaryen.ExpressionRef {
+/** A label no AssemblyScript function uses (asc's labels are `name|N`; ours carry a `weft.` prefix). */
+let labels = 0;
+const freshLabel = (what: string) => `weft.safepoint.${what}.${labels++}`;
+
+/**
+ * Gives loop `loop` (label `label`, body `body`) its safepoint, with the slow path's call
+ * outside the loop that iterates:
+ *
+ *   loop $outer                        ;; the original loop expression, renamed
+ *     block $done                      ;; (its value, if any, leaves through here)
+ *       block $slow
+ *         br $done (loop $label         ;; the original label: every `br $label` lands here
+ *           workLeft = workLeft - 1
+ *           br_if $slow (workLeft < 0)
+ *           body))
+ *       call safepoint(site)            ;; may preempt: the fiber unwinds from here
+ *       br $outer                       ;; and redoes the check, then the same iteration
+ *
+ * An iteration that finds the counter run out leaves the loop before its body, takes the
+ * slow path, and comes back to the same iteration. Why not the check and call at the top
+ * of the body: asyncify guards every statement of an instrumented function that can be
+ * skipped on a rewind with a test of its state, and with the call inside the loop that
+ * meant three or four tests of a global on every iteration; here the inner loop contains
+ * no call that can suspend (unless its body makes one), so asyncify treats it as one
+ * statement and tests its state once per entry into the loop, and an iteration pays only
+ * the decrement and the branch (docs/PERFORMANCE.md, "preempt_slowdown").
+ */
+function addSafepoint(module: binaryen.Module, loop: binaryen.ExpressionRef, label: string, body: binaryen.ExpressionRef, site: number): void {
+  const type = binaryen.getExpressionType(body);
+  const outer = freshLabel("outer");
+  const slow = freshLabel("slow");
+  const done = freshLabel("done");
   const work = () => module.global.get(WORK_LEFT_GLOBAL, binaryen.i32);
-  return module.block(null, [
-    module.global.set(WORK_LEFT_GLOBAL, module.i32.sub(work(), module.i32.const(1))),
-    module.if(module.i32.lt_s(work(), module.i32.const(0)), module.call(SAFEPOINT, [module.i32.const(site)], binaryen.none)),
-  ]);
+  const inner = module.loop(
+    label,
+    module.block(
+      null,
+      [
+        module.global.set(WORK_LEFT_GLOBAL, module.i32.sub(work(), module.i32.const(1))),
+        module.br(slow, module.i32.lt_s(work(), module.i32.const(0))),
+        body,
+      ],
+      type,
+    ),
+  );
+  const slowPath = [module.call(SAFEPOINT, [module.i32.const(site)], binaryen.none), module.br(outer)];
+  let replacement: binaryen.ExpressionRef;
+  if (type === binaryen.unreachable) {
+    // the loop never falls through (it leaves by branches to enclosing labels): nothing to pass on
+    replacement = module.block(null, [module.block(slow, [inner], binaryen.none), ...slowPath], binaryen.unreachable);
+  } else if (type === binaryen.none) {
+    replacement = module.block(done, [module.block(slow, [inner, module.br(done)], binaryen.none), ...slowPath], binaryen.none);
+  } else {
+    replacement = module.block(done, [module.block(slow, [module.br(done, 0, inner)], binaryen.none), ...slowPath], type);
+  }
+  Loop.setName(loop, outer);
+  Loop.setBody(loop, replacement);
 }
 
 /**
@@ -214,8 +264,9 @@ export function insertSafepoints(module: binaryen.Module, preempt: boolean): str
       if (binaryen.getExpressionId(expr) === binaryen.LoopId) {
         const body = Loop.getBody(expr);
         const label = (binaryen.getExpressionInfo(expr) as binaryen.LoopInfo).name;
-        if (label && switchesBeforeBranchingTo(body, label)) return;
-        Loop.setBody(expr, module.block(null, [safepointCheck(module, site), body], binaryen.getExpressionType(body)));
+        // an unnamed loop cannot go round; a named one maybe not without switching
+        if (!label || switchesBeforeBranchingTo(body, label)) return;
+        addSafepoint(module, expr, label, body, site);
         loops++;
       }
     };
