@@ -27,7 +27,10 @@
 //
 // Fewer where it is sound: a loop that cannot go round without calling a checkpoint
 // (`yieldNow` and `park` always switch, and the trampoline counts every switch; a channel
-// send counts work itself when it completes at once) gets none.
+// send counts work itself when it completes at once) gets none; nor does a loop that
+// cannot go round without entering an inner loop that has a safepoint (the inner check
+// runs on every entry, so it counts the outer iterations too): a nest of loops costs one
+// site, and one asyncify call site, less per level.
 //
 // Rejected: safepoints at function entries as well (Go's stack-check preemption). They
 // would make every function of the program "can suspend", and asyncify instrument all of
@@ -134,13 +137,18 @@ function isCheckpoint(name: string): boolean {
   return name === "~lib/weft/scheduler/yieldNow" || name === "~lib/weft/scheduler/park" || name.startsWith("~lib/weft/sync/channel/chanSend<");
 }
 
-/** `expr` is a statement that calls a checkpoint (perhaps under a drop or a local.set). */
-function isSwitchingCall(expr: binaryen.ExpressionRef): boolean {
+/**
+ * `expr` is a statement that always counts work and may preempt: a call of a checkpoint
+ * (perhaps under a drop or a local.set), or a loop already given a safepoint (its check
+ * runs on every entry, the first iteration's included).
+ */
+function countsWork(expr: binaryen.ExpressionRef): boolean {
   let id = binaryen.getExpressionId(expr);
   if (id === binaryen.DropId || id === binaryen.LocalSetId) {
     expr = (binaryen.getExpressionInfo(expr) as binaryen.DropInfo).value;
     id = binaryen.getExpressionId(expr);
   }
+  if (id === binaryen.LoopId) return ((binaryen.getExpressionInfo(expr) as binaryen.LoopInfo).name ?? "").startsWith(OUTER_PREFIX);
   return id === binaryen.CallId && isCheckpoint((binaryen.getExpressionInfo(expr) as binaryen.CallInfo).target);
 }
 
@@ -155,16 +163,48 @@ function branchesTo(expr: binaryen.ExpressionRef, label: string): boolean {
   return childrenOf(expr).some((child) => branchesTo(child, label));
 }
 
+/** Does `expr` branch anywhere outside itself (to a label it does not define)? */
+function branchesOut(expr: binaryen.ExpressionRef, inside: Set<string> = new Set()): boolean {
+  const id = binaryen.getExpressionId(expr);
+  if (id === binaryen.BreakId) return !inside.has((binaryen.getExpressionInfo(expr) as binaryen.BreakInfo).name);
+  if (id === binaryen.SwitchId) {
+    const info = binaryen.getExpressionInfo(expr) as binaryen.SwitchInfo;
+    if ([info.defaultName, ...info.names].some((name) => !inside.has(name ?? ""))) return true;
+  }
+  let labels = inside;
+  if (id === binaryen.BlockId || id === binaryen.LoopId) {
+    const name = (binaryen.getExpressionInfo(expr) as binaryen.BlockInfo).name;
+    if (name) labels = new Set([...inside, name]);
+  }
+  return childrenOf(expr).some((child) => branchesOut(child, labels));
+}
+
 /**
- * True when every way back to the top of loop `label` inside `expr` first passes a call
- * that always switches; `expr` runs in order (a block's children one after another, an
- * if's arms as alternatives). Conservative: anything else that branches back is false.
+ * Does control count work whenever it leaves `expr` by its end? A counting statement
+ * does; so does a block that reaches one without a way around it (nothing before it
+ * branches anywhere), such as the block AssemblyScript makes of `j = 0; while (...)`.
+ */
+function alwaysCounts(expr: binaryen.ExpressionRef): boolean {
+  if (countsWork(expr)) return true;
+  if (binaryen.getExpressionId(expr) !== binaryen.BlockId) return false;
+  for (const child of (binaryen.getExpressionInfo(expr) as binaryen.BlockInfo).children) {
+    if (alwaysCounts(child)) return true;
+    if (branchesOut(child)) return false;
+  }
+  return false;
+}
+
+/**
+ * True when every way back to the top of loop `label` inside `expr` first passes a
+ * statement that counts work (`alwaysCounts`); `expr` runs in order (a block's children
+ * one after another, an if's arms as alternatives). Conservative: anything else that
+ * branches back is false.
  */
 function switchesBeforeBranchingTo(expr: binaryen.ExpressionRef, label: string): boolean {
   const id = binaryen.getExpressionId(expr);
   if (id === binaryen.BlockId) {
     for (const child of (binaryen.getExpressionInfo(expr) as binaryen.BlockInfo).children) {
-      if (isSwitchingCall(child)) return true; // every later branch back is covered
+      if (alwaysCounts(child)) return true; // every later branch back is covered
       if (!switchesBeforeBranchingTo(child, label)) return false;
     }
     return true;
@@ -177,9 +217,11 @@ function switchesBeforeBranchingTo(expr: binaryen.ExpressionRef, label: string):
   return !branchesTo(expr, label);
 }
 
-/** A label no AssemblyScript function uses (asc's labels are `name|N`; ours carry a `weft.` prefix). */
+/** Labels no AssemblyScript function uses (asc's are `name|N`; ours carry a `weft.` prefix). */
 let labels = 0;
 const freshLabel = (what: string) => `weft.safepoint.${what}.${labels++}`;
+/** The prefix of the label of a loop that was given a safepoint (`addSafepoint`). */
+const OUTER_PREFIX = "weft.safepoint.outer.";
 
 /**
  * Gives loop `loop` (label `label`, body `body`) its safepoint, with the slow path's call
