@@ -44,6 +44,7 @@ import {
 } from "./passes.js";
 import { planInstrumentation, checkPlan, asyncifyListEntry } from "./instrument.js";
 import { insertSafepoints, SAFEPOINT } from "./preempt.js";
+import { CORE } from "./core.js";
 
 /**
  * Where a program runs. `js`: the JavaScript host (host/runtime.ts) drives the module
@@ -165,33 +166,20 @@ const WASI_ALIASES = [
   "Date=wasi_Date",
 ];
 /** The suspend primitives: the only functions allowed to start an unwind. */
-export const SUSPEND_PRIMITIVES = [
-  "~lib/weft/scheduler/yieldNow",
-  SAFEPOINT,
-  "~lib/weft/scheduler/park",
-  "~lib/weft/sync/channel/chanSend<*>",
-  "~lib/weft/sync/channel/chanRecv<*>",
-];
+export const SUSPEND_PRIMITIVES = [CORE.yieldNow, CORE.safepoint, CORE.park, CORE.chanSend, CORE.chanRecv];
 /**
  * Trace hooks on hot paths (assembly/trace.ts): kept out of line, so that the switch, the
  * wake-ups and spawns carry one call behind a branch, not the hook's body.
  */
-export const OUT_OF_LINE_HOOKS = ["~lib/weft/trace/traceSwitch", "~lib/weft/trace/traceWake", "~lib/weft/trace/traceSpawn", "~lib/weft/trace/traceEnd"];
+export const OUT_OF_LINE_HOOKS = [CORE.traceSwitch, CORE.traceWake, CORE.traceSpawn, CORE.traceEnd];
 /** Functions that run the trampoline: they start rewinds and stop unwinds. */
-export const TRAMPOLINES = ["~lib/weft/scheduler/run"];
+export const TRAMPOLINES = [CORE.run];
 /**
  * Runtime functions on the switch and exit paths that must never reach a suspend
  * primitive or an indirect call: instrumented, they would slow every switch or exit (and
  * could not unwind anyway). Checked when they survive as functions.
  */
-export const MUST_STAY_PLAIN = [
-  "~lib/weft/scheduler/finish",
-  "~lib/weft/scheduler/resizeSaved",
-  "~lib/weft/scheduler/barrierSlice",
-  "~lib/weft/scheduler/failFiber",
-  "~lib/weft/scope/memberEnded",
-  "~lib/weft/scheduler/fireTimers",
-];
+export const MUST_STAY_PLAIN = [CORE.finish, CORE.resizeSaved, CORE.barrierSlice, CORE.failFiber, CORE.memberEnded, CORE.fireTimers];
 
 // AssemblyScript's default feature set (plus exception handling where the WASI runner
 // binds it); the optimizer must not use others.

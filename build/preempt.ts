@@ -42,14 +42,16 @@
 import binaryen from "binaryen";
 import { BuildError } from "./build.js";
 import { SAFEPOINT_SECTION } from "../host/abi.js";
+import { CORE } from "./core.js";
+import { nameMatcher } from "./passes.js";
 
 /** binaryen.js's Loop accessors (present in 132, missing from its typings). */
 const Loop = (binaryen as unknown as { Loop: { getBody(e: number): number; setBody(e: number, body: number): void; setName(e: number, name: string): void } }).Loop;
 
 /** The work counter's global (assembly/scheduler.ts). */
-export const WORK_LEFT_GLOBAL = "~lib/weft/scheduler/workLeft";
+export const WORK_LEFT_GLOBAL = CORE.workLeft;
 /** The slow path: a suspend primitive taking the site's index. */
-export const SAFEPOINT = "~lib/weft/scheduler/safepoint";
+export const SAFEPOINT = CORE.safepoint;
 /** The export that keeps the slow path in the module until safepoints call it. */
 export const SAFEPOINT_EXPORT = "__weft_safepoint";
 
@@ -133,9 +135,7 @@ function childrenOf(expr: binaryen.ExpressionRef): binaryen.ExpressionRef[] {
  * completes at once: `checkpoint` in scheduler.ts). A loop whose every iteration calls one
  * needs no safepoint of its own. A receive is not one: its fast path is inline code.
  */
-function isCheckpoint(name: string): boolean {
-  return name === "~lib/weft/scheduler/yieldNow" || name === "~lib/weft/scheduler/park" || name.startsWith("~lib/weft/sync/channel/chanSend<");
-}
+const isCheckpoint = nameMatcher([CORE.yieldNow, CORE.park, CORE.chanSend]);
 
 /**
  * `expr` is a statement that always counts work and may preempt: a call of a checkpoint
