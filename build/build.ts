@@ -247,7 +247,7 @@ function checkWasiImports(module: binaryen.Module): void {
 
 async function buildModule(entry: string, options: BuildOptions, log: (line: string) => void): Promise<BuildResult> {
   const wasi = options.target === "wasi";
-  const wasm = await compile(entry, options);
+  const { wasm, preempted } = await compile(entry, options);
   const module = binaryen.readBinary(wasm);
   try {
     module.setFeatures(FEATURES);
@@ -259,7 +259,6 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     if (wasi) linkInit(module, INIT_EXPORT);
     const stateIntrinsic = hideStateIntrinsic(module);
     const asyncify = options.asyncify !== false;
-    const preempted = insertSafepoints(module, asyncify && options.preempt !== false);
     if (preempted.length) log(`safepoints in ${preempted.length} function(s) with loops`);
 
     const isPrimitive = nameMatcher(SUSPEND_PRIMITIVES);
@@ -322,14 +321,20 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
  */
 let compiling: Promise<unknown> = Promise.resolve();
 
+/** What asc produced: the module, and the functions the safepoint transform gave safepoints. */
+interface Compiled {
+  wasm: Uint8Array;
+  preempted: string[];
+}
+
 /** Runs asc in-process; `weft` imports resolve to this package's assembly/ directory. */
-function compile(entry: string, options: BuildOptions): Promise<Uint8Array> {
+function compile(entry: string, options: BuildOptions): Promise<Compiled> {
   const next = compiling.then(() => compileAlone(entry, options));
   compiling = next.catch(() => {});
   return next;
 }
 
-async function compileAlone(entry: string, options: BuildOptions): Promise<Uint8Array> {
+async function compileAlone(entry: string, options: BuildOptions): Promise<Compiled> {
   const asc = await import("assemblyscript/asc");
   const library = asc.libraryFiles as Record<string, string>;
   const standard = new Set(Object.keys(library));
@@ -340,7 +345,7 @@ async function compileAlone(entry: string, options: BuildOptions): Promise<Uint8
   }
 }
 
-async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, options: BuildOptions): Promise<Uint8Array> {
+async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, options: BuildOptions): Promise<Compiled> {
   const baseDir = path.dirname(entry);
   const wasi = options.target === "wasi";
   const uses = [
@@ -373,6 +378,14 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
   ];
   let output: Uint8Array | null = null;
   const stderr: string[] = [];
+  const preempted: string[] = [];
+  const preempt = options.asyncify !== false && options.preempt !== false;
+  const transform = class extends BeforeOptimizing {
+    afterCompile(module: binaryen.Module): void {
+      super.afterCompile(module);
+      preempted.push(...insertSafepoints(module, preempt, this.binaryen));
+    }
+  };
   const { error } = await asc.main(args, {
     readFile: (file: string, dir: string) => readSource(file, dir, entry, wasi),
     writeFile: (file: string, contents: Uint8Array | string) => {
@@ -383,13 +396,13 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
       path.resolve(base, dir) === shimDir ? (await readdir(shimDir)).filter((f) => f.endsWith(".ts")) : [],
     stdout: { write: () => true } as never,
     stderr: { write: (text: string | Uint8Array) => (stderr.push(String(text)), true) } as never,
-    transforms: [NoInlinePrimitives as never],
+    transforms: [transform as never],
   });
   if (error || !output) {
     const details = stderr.join("").trim();
     throw new BuildError(`asc failed to compile ${path.relative(process.cwd(), entry)}${details ? `:\n${details}` : `: ${error?.message ?? "no output"}`}`);
   }
-  return output;
+  return { wasm: output, preempted };
 }
 
 /** Source reader for asc: maps the `weft` package and the virtual entries. */
@@ -409,10 +422,13 @@ async function readSource(file: string, dir: string, entry: string, wasi: boolea
 }
 
 /**
- * asc transform: marks the suspend primitives no-inline before asc optimizes, so that no
- * caller ends up calling `asyncify.start_unwind` itself.
+ * asc transform, run on the module asc compiled before it optimizes it: marks the suspend
+ * primitives no-inline, so that no caller ends up calling `asyncify.start_unwind` itself;
+ * `runAsc` adds the safepoints (preempt.ts) while every loop is still in the function it
+ * was written in, so that a loop of the standard library or of weft that asc then inlines
+ * into the program's code comes without one.
  */
-class NoInlinePrimitives {
+class BeforeOptimizing {
   declare binaryen: typeof binaryen;
   afterCompile(module: binaryen.Module): void {
     noInline(module, [...SUSPEND_PRIMITIVES, ...OUT_OF_LINE_HOOKS], this.binaryen);
