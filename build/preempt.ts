@@ -18,7 +18,7 @@
 // outside the loop that iterates, so asyncify's state tests (which guard every statement
 // of an instrumented function that a rewind may have to skip) run once per entry into
 // the loop, not once per iteration. Measured on bench/programs/kernel.ts: preemption on /
-// off went from 1.05 to about 1.01 with this shape (docs/PERFORMANCE.md).
+// off went from 1.05 to about 1.02 with this shape (docs/PERFORMANCE.md).
 //
 // Invariants:
 //   - safepoints only in the program's own functions: an operation of the runtime (the
@@ -53,7 +53,7 @@
 //
 // Rejected: the check and the call together at the top of the loop body (the first
 // shape): the loop then contains a call that can suspend, and asyncify tests its state
-// three or four times on every iteration (kernel: 1.05 slower with preemption, not 1.01).
+// three or four times on every iteration (kernel: 1.05 with preemption / without, not 1.02).
 // Rejected: safepoints at function entries as well (Go's stack-check preemption). They
 // would make every function of the program "can suspend", and asyncify instrument all of
 // it: deep recursion without loops stays cooperative instead. Rejected: a second thread
