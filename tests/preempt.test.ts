@@ -184,7 +184,7 @@ describe("the safepoint transform", () => {
       // one site per loop, and the nest's outer loop needs none: the inner one counts its rounds
       expect(["none", "value", "unreachable", "nest", "maybe"].map((f) => sites(`loops/${f}`))).toEqual([1, 1, 1, 1, 2]);
       const binary = m.emitBinary();
-      const module = new WebAssembly.Module(binary);
+      const module = new WebAssembly.Module(new Uint8Array(binary));
       expect(new TextDecoder().decode(WebAssembly.Module.customSections(module, SAFEPOINT_SECTION)[0])).toBe("loops/none\nloops/value\nloops/unreachable\nloops/nest\nloops/maybe");
       const x = new WebAssembly.Instance(module).exports as Record<string, WebAssembly.Global | (() => number)>;
       const global = (name: string) => x[name] as WebAssembly.Global;
