@@ -44,6 +44,7 @@ import {
 } from "./passes.js";
 import { planInstrumentation, checkPlan, asyncifyListEntry } from "./instrument.js";
 import { insertSafepoints, SAFEPOINT } from "./preempt.js";
+import { CORE } from "./core.js";
 
 /**
  * Where a program runs. `js`: the JavaScript host (host/runtime.ts) drives the module
@@ -170,34 +171,20 @@ const WASI_ALIASES = [
   "Date=wasi_Date",
 ];
 /** The suspend primitives: the only functions allowed to start an unwind. */
-export const SUSPEND_PRIMITIVES = [
-  "~lib/weft/sched/suspend/yieldNow",
-  SAFEPOINT,
-  "~lib/weft/sched/suspend/park",
-  "~lib/weft/sync/channel/chanSend<*>",
-  "~lib/weft/sync/channel/chanRecv<*>",
-];
+export const SUSPEND_PRIMITIVES = [CORE.yieldNow, CORE.safepoint, CORE.park, CORE.chanSend, CORE.chanRecv];
 /**
  * Trace hooks on hot paths (assembly/trace.ts): kept out of line, so that the switch, the
  * wake-ups and spawns carry one call behind a branch, not the hook's body.
  */
-export const OUT_OF_LINE_HOOKS = ["~lib/weft/trace/traceSwitch", "~lib/weft/trace/traceWake", "~lib/weft/trace/traceSpawn", "~lib/weft/trace/traceEnd"];
+export const OUT_OF_LINE_HOOKS = [CORE.traceSwitch, CORE.traceWake, CORE.traceSpawn, CORE.traceEnd];
 /** Functions that run the trampoline: they start rewinds and stop unwinds. */
-export const TRAMPOLINES = ["~lib/weft/sched/run/run"];
+export const TRAMPOLINES = [CORE.run];
 /**
  * Runtime functions on the switch and exit paths that must never reach a suspend
  * primitive or an indirect call: instrumented, they would slow every switch or exit (and
  * could not unwind anyway). Checked when they survive as functions.
  */
-export const MUST_STAY_PLAIN = [
-  "~lib/weft/sched/finish/finish",
-  "~lib/weft/sched/run/resizeSaved",
-  "~lib/weft/sched/run/barrierSlice",
-  "~lib/weft/sched/fail/failFiber",
-  "~lib/weft/scopecore/memberEnded",
-  "~lib/weft/sched/fire/fireTimers",
-  "~lib/weft/sched/suspend/publishWaiting",
-];
+export const MUST_STAY_PLAIN = [CORE.finish, CORE.resizeSaved, CORE.barrierSlice, CORE.failFiber, CORE.memberEnded, CORE.fireTimers, CORE.publishWaiting];
 
 // AssemblyScript's default feature set (plus exception handling where the WASI runner
 // binds it); the optimizer must not use others.
@@ -265,7 +252,7 @@ function checkWasiImports(module: binaryen.Module): void {
 
 async function buildModule(entry: string, options: BuildOptions, log: (line: string) => void): Promise<BuildResult> {
   const wasi = options.target === "wasi";
-  const wasm = await compile(entry, options);
+  const { wasm, preempted } = await compile(entry, options);
   const module = binaryen.readBinary(wasm);
   try {
     module.setFeatures(FEATURES);
@@ -277,7 +264,6 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     if (wasi) linkInit(module, INIT_EXPORT);
     const stateIntrinsic = hideStateIntrinsic(module);
     const asyncify = options.asyncify !== false;
-    const preempted = insertSafepoints(module, asyncify && options.preempt !== false);
     if (preempted.length) log(`safepoints in ${preempted.length} function(s) with loops`);
 
     const isPrimitive = nameMatcher(SUSPEND_PRIMITIVES);
@@ -340,14 +326,20 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
  */
 let compiling: Promise<unknown> = Promise.resolve();
 
+/** What asc produced: the module, and the functions the safepoint transform gave safepoints. */
+interface Compiled {
+  wasm: Uint8Array;
+  preempted: string[];
+}
+
 /** Runs asc in-process; `weft` imports resolve to this package's assembly/ directory. */
-function compile(entry: string, options: BuildOptions): Promise<Uint8Array> {
+function compile(entry: string, options: BuildOptions): Promise<Compiled> {
   const next = compiling.then(() => compileAlone(entry, options));
   compiling = next.catch(() => {});
   return next;
 }
 
-async function compileAlone(entry: string, options: BuildOptions): Promise<Uint8Array> {
+async function compileAlone(entry: string, options: BuildOptions): Promise<Compiled> {
   const asc = await import("assemblyscript/asc");
   const library = asc.libraryFiles as Record<string, string>;
   const standard = new Set(Object.keys(library));
@@ -358,7 +350,7 @@ async function compileAlone(entry: string, options: BuildOptions): Promise<Uint8
   }
 }
 
-async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, options: BuildOptions): Promise<Uint8Array> {
+async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, options: BuildOptions): Promise<Compiled> {
   const baseDir = path.dirname(entry);
   const wasi = options.target === "wasi";
   const uses = [
@@ -392,6 +384,14 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
   ];
   let output: Uint8Array | null = null;
   const stderr: string[] = [];
+  const preempted: string[] = [];
+  const preempt = options.asyncify !== false && options.preempt !== false;
+  const transform = class extends BeforeOptimizing {
+    afterCompile(module: binaryen.Module): void {
+      super.afterCompile(module);
+      preempted.push(...insertSafepoints(module, preempt, this.binaryen));
+    }
+  };
   const { error } = await asc.main(args, {
     readFile: (file: string, dir: string) => readSource(file, dir, entry, wasi),
     writeFile: (file: string, contents: Uint8Array | string) => {
@@ -402,13 +402,13 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
       path.resolve(base, dir) === shimDir ? (await readdir(shimDir)).filter((f) => f.endsWith(".ts")) : [],
     stdout: { write: () => true } as never,
     stderr: { write: (text: string | Uint8Array) => (stderr.push(String(text)), true) } as never,
-    transforms: [NoInlinePrimitives as never],
+    transforms: [transform as never],
   });
   if (error || !output) {
     const details = stderr.join("").trim();
     throw new BuildError(`asc failed to compile ${path.relative(process.cwd(), entry)}${details ? `:\n${details}` : `: ${error?.message ?? "no output"}`}`);
   }
-  return output;
+  return { wasm: output, preempted };
 }
 
 /** Source reader for asc: maps the `weft` package and the virtual entries. */
@@ -428,10 +428,13 @@ async function readSource(file: string, dir: string, entry: string, wasi: boolea
 }
 
 /**
- * asc transform: marks the suspend primitives no-inline before asc optimizes, so that no
- * caller ends up calling `asyncify.start_unwind` itself.
+ * asc transform, run on the module asc compiled before it optimizes it: marks the suspend
+ * primitives no-inline, so that no caller ends up calling `asyncify.start_unwind` itself;
+ * `runAsc` adds the safepoints (preempt.ts) while every loop is still in the function it
+ * was written in, so that a loop of the standard library or of weft that asc then inlines
+ * into the program's code comes without one.
  */
-class NoInlinePrimitives {
+class BeforeOptimizing {
   declare binaryen: typeof binaryen;
   afterCompile(module: binaryen.Module): void {
     noInline(module, [...SUSPEND_PRIMITIVES, ...OUT_OF_LINE_HOOKS], this.binaryen);

@@ -27,8 +27,9 @@
 
 import binaryen from "binaryen";
 import { BuildError } from "./build.js";
+import { CORE } from "./core.js";
 
-const ABI_MAIN_ENTRY = "~lib/weft/abi/mainEntry";
+const ABI_MAIN_ENTRY = CORE.mainEntry;
 
 const START_UNWIND = "asyncify_start_unwind";
 const ASYNCIFY_DATA = "__asyncify_data";

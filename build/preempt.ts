@@ -1,18 +1,24 @@
 // preempt.ts: safepoints, so that a fiber that never yields cannot stall the others.
 //
-// Model. Every loop of the program's own code (not the standard library's, not weft's)
-// starts each iteration with a safepoint:
+// Model. Every loop of the program's own functions (as written: see "Where" below) counts
+// its iterations: the loop's original label is given to a new inner loop that starts each
+// iteration with
 //
 //   workLeft = workLeft - 1
-//   if (workLeft < 0) safepoint(site)
+//   if (workLeft < 0) leave the inner loop for the slow path: safepoint(site), then back
+//                     into the same iteration
 //
-// `workLeft` is the scheduler's work counter (assembly/sched/slice.ts, "Time slices and
-// preemption" in its opening essay): the
+// (`addSafepoint` draws the shape). `workLeft` is the scheduler's work counter
+// (assembly/sched/slice.ts, "Time slices and preemption" in its opening essay): the
 // trampoline also takes from it on every switch. When it runs out, `safepoint` reads the
 // clock; if the slice is over or a timer is due, it preempts the fiber (a suspend
 // primitive: the fiber goes to the back of the run queue and unwinds like a yield),
 // otherwise it refills the counter and returns. On the fast path a loop iteration pays a
-// global decrement and a branch.
+// global decrement and a branch, and nothing of asyncify's: the call that can suspend is
+// outside the loop that iterates, so asyncify's state tests (which guard every statement
+// of an instrumented function that a rewind may have to skip) run once per entry into
+// the loop, not once per iteration. Measured on bench/programs/kernel.ts: preemption on /
+// off went from 1.05 to about 1.02 with this shape (docs/PERFORMANCE.md).
 //
 // Invariants:
 //   - safepoints only in the program's own functions: an operation of the runtime (the
@@ -25,10 +31,29 @@
 //     functions, one per line), so that a dump can say in which function a fiber was
 //     preempted.
 //
+// Where: the pass runs on the module asc compiled, before asc optimizes it (an asc
+// transform in build.ts), where every loop is still in the function it was written in. asc
+// then inlines small standard-library functions, loops and all, into their callers
+// (bench/programs/kernel.ts: Array#map and #reduce end up in `kernel`); run after -O3, the
+// pass could not tell those loops from the program's and would split the library's
+// operations (one that keeps a raw pointer to an array's buffer in a local, as
+// Array#indexOf does, could read a buffer that another fiber reallocated meanwhile).
+// The optimizer keeps the slow path a call (`safepoint` is marked no-inline first), and
+// in the kernel it kept the shape below: the iterating loop without a call (checked on
+// its -O3 output with wasm-dis).
+//
 // Fewer where it is sound: a loop that cannot go round without calling a checkpoint
 // (`yieldNow` and `park` always switch, and the trampoline counts every switch; a channel
-// send counts work itself when it completes at once) gets none.
+// send counts work itself when it completes at once) gets none, nor one that always calls
+// a function that always calls a checkpoint, or runs a block that does (`Channel#send`,
+// which asc's compiler inlines as a block); nor does a loop that
+// cannot go round without entering an inner loop that has a safepoint (the inner check
+// runs on every entry, so it counts the outer iterations too): a nest of loops costs one
+// site, and one asyncify call site, less per level.
 //
+// Rejected: the check and the call together at the top of the loop body (the first
+// shape): the loop then contains a call that can suspend, and asyncify tests its state
+// three or four times on every iteration (kernel: 1.05 with preemption / without, not 1.02).
 // Rejected: safepoints at function entries as well (Go's stack-check preemption). They
 // would make every function of the program "can suspend", and asyncify instrument all of
 // it: deep recursion without loops stays cooperative instead. Rejected: a second thread
@@ -39,14 +64,23 @@
 import binaryen from "binaryen";
 import { BuildError } from "./build.js";
 import { SAFEPOINT_SECTION } from "../assembly/layout.js";
+import { CORE } from "./core.js";
+import { nameMatcher } from "./passes.js";
 
-/** binaryen.js's Loop accessors (present in 132, missing from its typings). */
-const Loop = (binaryen as unknown as { Loop: { getBody(e: number): number; setBody(e: number, body: number): void } }).Loop;
+/**
+ * The binaryen.js instance that holds the module being worked on: asc has its own copy of
+ * Binaryen, and a module's expressions can only be read through the instance that made
+ * them (`insertSafepoints` sets it for the duration of a call).
+ */
+let api: typeof binaryen = binaryen;
+type LoopAccessors = { getBody(e: number): number; setBody(e: number, body: number): void; setName(e: number, name: string): void };
+/** binaryen.js's Loop accessors (present in 131 and 132, missing from their typings). */
+const Loop = () => (api as unknown as { Loop: LoopAccessors }).Loop;
 
 /** The work counter's global (assembly/state.ts, `T.workLeft`). */
-export const WORK_LEFT_GLOBAL = "~lib/weft/state/tWorkLeft";
+export const WORK_LEFT_GLOBAL = CORE.workLeft;
 /** The slow path: a suspend primitive taking the site's index. */
-export const SAFEPOINT = "~lib/weft/sched/slice/safepoint";
+export const SAFEPOINT = CORE.safepoint;
 /** The export that keeps the slow path in the module until safepoints call it. */
 export const SAFEPOINT_EXPORT = "__weft_safepoint";
 
@@ -55,69 +89,68 @@ export function isProgramFunction(name: string): boolean {
   return !name.startsWith("~") && !name.startsWith("start:") && !name.startsWith("export:");
 }
 
-/** Expressions without children. */
-const LEAVES = new Set([
-  binaryen.LocalGetId,
-  binaryen.GlobalGetId,
-  binaryen.ConstId,
-  binaryen.NopId,
-  binaryen.UnreachableId,
-  binaryen.MemorySizeId,
-  binaryen.DataDropId,
-  binaryen.AtomicFenceId,
-]);
+/** Expressions without children (their ids, as `api` numbers them). */
+const leafIds = new WeakMap<object, Set<number>>();
+function leaves(): Set<number> {
+  let ids = leafIds.get(api);
+  if (!ids) {
+    ids = new Set([api.LocalGetId, api.GlobalGetId, api.ConstId, api.NopId, api.UnreachableId, api.MemorySizeId, api.DataDropId, api.AtomicFenceId]);
+    leafIds.set(api, ids);
+  }
+  return ids;
+}
 
 /** Child expressions of `expr`, by kind; throws on a kind the walker does not know. */
 function childrenOf(expr: binaryen.ExpressionRef): binaryen.ExpressionRef[] {
-  const id = binaryen.getExpressionId(expr);
-  if (LEAVES.has(id)) return [];
+  const id = api.getExpressionId(expr);
+  if (leaves().has(id)) return [];
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const info = binaryen.getExpressionInfo(expr) as any;
+  const info = api.getExpressionInfo(expr) as any;
   const some = (...refs: (number | undefined)[]) => refs.filter((r): r is number => typeof r === "number" && r !== 0);
   switch (id) {
-    case binaryen.BlockId:
+    case api.BlockId:
       return info.children;
-    case binaryen.IfId:
+    case api.IfId:
       return some(info.condition, info.ifTrue, info.ifFalse);
-    case binaryen.LoopId:
+    case api.LoopId:
       return some(info.body);
-    case binaryen.BreakId:
-    case binaryen.SwitchId:
+    case api.BreakId:
+    case api.SwitchId:
       return some(info.condition, info.value);
-    case binaryen.CallId:
+    case api.CallId:
       return info.operands;
-    case binaryen.CallIndirectId:
+    case api.CallIndirectId:
       return [...info.operands, info.target];
-    case binaryen.LocalSetId:
-    case binaryen.GlobalSetId:
-    case binaryen.UnaryId:
-    case binaryen.DropId:
+    case api.LocalSetId:
+    case api.GlobalSetId:
+    case api.UnaryId:
+    case api.DropId:
       return some(info.value);
-    case binaryen.ReturnId:
+    case api.ReturnId:
       return some(info.value);
-    case binaryen.LoadId:
+    case api.LoadId:
       return some(info.ptr);
-    case binaryen.StoreId:
+    case api.StoreId:
       return some(info.ptr, info.value);
-    case binaryen.BinaryId:
+    case api.BinaryId:
       return some(info.left, info.right);
-    case binaryen.SelectId:
+    case api.SelectId:
       return some(info.ifTrue, info.ifFalse, info.condition);
-    case binaryen.MemoryGrowId:
+    case api.MemoryGrowId:
       return some(info.delta);
-    case binaryen.MemoryCopyId:
+    case api.MemoryCopyId:
       return some(info.dest, info.source, info.size);
-    case binaryen.MemoryFillId:
+    case api.MemoryFillId:
       return some(info.dest, info.value, info.size);
-    case binaryen.MemoryInitId:
+    case api.MemoryInitId:
       return some(info.dest, info.offset, info.size);
-    case binaryen.AtomicRMWId:
+    case api.AtomicRMWId:
       return some(info.ptr, info.value);
-    case binaryen.AtomicCmpxchgId:
+    case api.AtomicCmpxchgId:
       return some(info.ptr, info.expected, info.replacement);
-    case binaryen.AtomicWaitId:
+    case api.AtomicWaitId:
       return some(info.ptr, info.expected, info.timeout);
-    case binaryen.AtomicNotifyId:
+    case api.AtomicNotifyId:
       return some(info.ptr, info.notifyCount);
     default:
       throw new BuildError(`internal: the safepoint pass met an expression it cannot walk (id ${id})`);
@@ -130,92 +163,214 @@ function childrenOf(expr: binaryen.ExpressionRef): binaryen.ExpressionRef[] {
  * completes at once: `checkpoint` in sched/slice.ts). A loop whose every iteration calls one
  * needs no safepoint of its own. A receive is not one: its fast path is inline code.
  */
-function isCheckpoint(name: string): boolean {
-  return name === "~lib/weft/sched/suspend/yieldNow" || name === "~lib/weft/sched/suspend/park" || name.startsWith("~lib/weft/sync/channel/chanSend<");
-}
+const isCheckpoint = nameMatcher([CORE.yieldNow, CORE.park, CORE.chanSend]);
 
-/** `expr` is a statement that calls a checkpoint (perhaps under a drop or a local.set). */
-function isSwitchingCall(expr: binaryen.ExpressionRef): boolean {
-  let id = binaryen.getExpressionId(expr);
-  if (id === binaryen.DropId || id === binaryen.LocalSetId) {
-    expr = (binaryen.getExpressionInfo(expr) as binaryen.DropInfo).value;
-    id = binaryen.getExpressionId(expr);
-  }
-  return id === binaryen.CallId && isCheckpoint((binaryen.getExpressionInfo(expr) as binaryen.CallInfo).target);
-}
+/**
+ * Functions of the module that pass a checkpoint before every normal return (a wrapper
+ * such as `Channel#sendTimeout` around `chanSend`): a call of one counts like a call of the
+ * checkpoint itself. Computed by `insertSafepoints` for the module at hand.
+ */
+let counting = new Set<string>();
 
 /** Does `expr` branch to `label` anywhere inside it? */
 function branchesTo(expr: binaryen.ExpressionRef, label: string): boolean {
-  const id = binaryen.getExpressionId(expr);
-  if (id === binaryen.BreakId && (binaryen.getExpressionInfo(expr) as binaryen.BreakInfo).name === label) return true;
-  if (id === binaryen.SwitchId) {
-    const info = binaryen.getExpressionInfo(expr) as binaryen.SwitchInfo;
+  const id = api.getExpressionId(expr);
+  if (id === api.BreakId && (api.getExpressionInfo(expr) as binaryen.BreakInfo).name === label) return true;
+  if (id === api.SwitchId) {
+    const info = api.getExpressionInfo(expr) as binaryen.SwitchInfo;
     if (info.defaultName === label || info.names.includes(label)) return true;
   }
   return childrenOf(expr).some((child) => branchesTo(child, label));
 }
 
+/** Does `expr` branch anywhere outside itself (to a label it does not define, or a return)? */
+function branchesOut(expr: binaryen.ExpressionRef, inside: Set<string> = new Set()): boolean {
+  const id = api.getExpressionId(expr);
+  if (id === api.ReturnId) return true;
+  if (id === api.BreakId) return !inside.has((api.getExpressionInfo(expr) as binaryen.BreakInfo).name);
+  if (id === api.SwitchId) {
+    const info = api.getExpressionInfo(expr) as binaryen.SwitchInfo;
+    if ([info.defaultName, ...info.names].some((name) => !inside.has(name ?? ""))) return true;
+  }
+  let labels = inside;
+  if (id === api.BlockId || id === api.LoopId) {
+    const name = (api.getExpressionInfo(expr) as binaryen.BlockInfo).name;
+    if (name) labels = new Set([...inside, name]);
+  }
+  return childrenOf(expr).some((child) => branchesOut(child, labels));
+}
+
 /**
- * True when every way back to the top of loop `label` inside `expr` first passes a call
- * that always switches; `expr` runs in order (a block's children one after another, an
- * if's arms as alternatives). Conservative: anything else that branches back is false.
+ * Does control count work whenever it leaves `expr` by its end (or by the branch or the
+ * return it is)? A call of a checkpoint or of a function in `counting` does, and so does a
+ * loop already given a safepoint (its check runs on every entry, the first iteration's
+ * included); a drop, a set, a branch or a return does if computing its value does; a block
+ * does if it reaches such a statement without a way around it (nothing before it branches
+ * anywhere), such as the block AssemblyScript makes of `j = 0; while (...)`, or of an
+ * inlined `Channel#send`.
+ */
+function alwaysCounts(expr: binaryen.ExpressionRef): boolean {
+  const id = api.getExpressionId(expr);
+  if (id === api.DropId || id === api.LocalSetId || id === api.GlobalSetId || id === api.ReturnId || id === api.BreakId) {
+    const value = (api.getExpressionInfo(expr) as binaryen.DropInfo).value;
+    return !!value && alwaysCounts(value);
+  }
+  if (id === api.LoopId) return ((api.getExpressionInfo(expr) as binaryen.LoopInfo).name ?? "").startsWith(OUTER_PREFIX);
+  if (id === api.CallId) {
+    const target = (api.getExpressionInfo(expr) as binaryen.CallInfo).target;
+    return isCheckpoint(target) || counting.has(target);
+  }
+  if (id !== api.BlockId) return false;
+  for (const child of (api.getExpressionInfo(expr) as binaryen.BlockInfo).children) {
+    if (alwaysCounts(child)) return true;
+    if (branchesOut(child)) return false;
+  }
+  return false;
+}
+
+/**
+ * True when every way back to the top of loop `label` inside `expr` first passes a
+ * statement that counts work (`alwaysCounts`); `expr` runs in order (a block's children
+ * one after another, an if's arms as alternatives). Conservative: anything else that
+ * branches back is false.
  */
 function switchesBeforeBranchingTo(expr: binaryen.ExpressionRef, label: string): boolean {
-  const id = binaryen.getExpressionId(expr);
-  if (id === binaryen.BlockId) {
-    for (const child of (binaryen.getExpressionInfo(expr) as binaryen.BlockInfo).children) {
-      if (isSwitchingCall(child)) return true; // every later branch back is covered
+  const id = api.getExpressionId(expr);
+  if (id === api.BlockId) {
+    for (const child of (api.getExpressionInfo(expr) as binaryen.BlockInfo).children) {
+      if (alwaysCounts(child)) return true; // every later branch back is covered
       if (!switchesBeforeBranchingTo(child, label)) return false;
     }
     return true;
   }
-  if (id === binaryen.IfId) {
-    const info = binaryen.getExpressionInfo(expr) as binaryen.IfInfo;
+  if (id === api.IfId) {
+    const info = api.getExpressionInfo(expr) as binaryen.IfInfo;
     if (branchesTo(info.condition, label)) return false;
     return switchesBeforeBranchingTo(info.ifTrue, label) && (!info.ifFalse || switchesBeforeBranchingTo(info.ifFalse, label));
   }
   return !branchesTo(expr, label);
 }
 
-/** The check at the top of a loop body; `site` indexes the custom section's names. */
-function safepointCheck(module: binaryen.Module, site: number): binaryen.ExpressionRef {
-  const work = () => module.global.get(WORK_LEFT_GLOBAL, binaryen.i32);
-  return module.block(null, [
-    module.global.set(WORK_LEFT_GLOBAL, module.i32.sub(work(), module.i32.const(1))),
-    module.if(module.i32.lt_s(work(), module.i32.const(0)), module.call(SAFEPOINT, [module.i32.const(site)], binaryen.none)),
-  ]);
+/** Labels no AssemblyScript function uses (asc's are `name|N`; ours carry a `weft.` prefix). */
+let labels = 0;
+const freshLabel = (what: string) => `weft.safepoint.${what}.${labels++}`;
+/** The prefix of the label of a loop that was given a safepoint (`addSafepoint`). */
+const OUTER_PREFIX = "weft.safepoint.outer.";
+
+/**
+ * Gives loop `loop` (label `label`, body `body`) its safepoint, with the slow path's call
+ * outside the loop that iterates:
+ *
+ *   loop $outer                        ;; the original loop expression, renamed
+ *     block $done                      ;; (its value, if any, leaves through here)
+ *       block $slow
+ *         br $done (loop $label         ;; the original label: every `br $label` lands here
+ *           workLeft = workLeft - 1
+ *           br_if $slow (workLeft < 0)
+ *           body))
+ *       call safepoint(site)            ;; may preempt: the fiber unwinds from here
+ *       br $outer                       ;; and redoes the check, then the same iteration
+ *
+ * An iteration that finds the counter run out leaves the loop before its body, takes the
+ * slow path, and comes back to the same iteration. Why not the check and call at the top
+ * of the body: asyncify guards every statement of an instrumented function that can be
+ * skipped on a rewind with a test of its state, and with the call inside the loop that
+ * meant three or four tests of a global on every iteration; here the inner loop contains
+ * no call that can suspend (unless its body makes one), so asyncify treats it as one
+ * statement and tests its state once per entry into the loop, and an iteration pays only
+ * the decrement and the branch (docs/PERFORMANCE.md, "preempt_slowdown").
+ */
+function addSafepoint(module: binaryen.Module, loop: binaryen.ExpressionRef, label: string, body: binaryen.ExpressionRef, site: number): void {
+  const type = api.getExpressionType(body);
+  const outer = freshLabel("outer");
+  const slow = freshLabel("slow");
+  const done = freshLabel("done");
+  const work = () => module.global.get(WORK_LEFT_GLOBAL, api.i32);
+  const inner = module.loop(
+    label,
+    module.block(
+      null,
+      [
+        module.global.set(WORK_LEFT_GLOBAL, module.i32.sub(work(), module.i32.const(1))),
+        module.br(slow, module.i32.lt_s(work(), module.i32.const(0))),
+        body,
+      ],
+      type,
+    ),
+  );
+  const slowPath = [module.call(SAFEPOINT, [module.i32.const(site)], api.none), module.br(outer)];
+  let replacement: binaryen.ExpressionRef;
+  if (type === api.unreachable) {
+    // the loop never falls through (it leaves by branches to enclosing labels): nothing to pass on
+    replacement = module.block(null, [module.block(slow, [inner], api.none), ...slowPath], api.unreachable);
+  } else if (type === api.none) {
+    replacement = module.block(done, [module.block(slow, [inner, module.br(done)], api.none), ...slowPath], api.none);
+  } else {
+    replacement = module.block(done, [module.block(slow, [module.br(done, 0, inner)], api.none), ...slowPath], type);
+  }
+  Loop().setName(loop, outer);
+  Loop().setBody(loop, replacement);
 }
 
 /**
- * Inserts a safepoint at the top of every loop of the program's own functions (before the
- * asyncify pass, which then instruments them) and records the sites' function names in
- * the `weft.safepoints` section. Returns the functions given safepoints. Without
- * `preempt`, only drops the slow path's export (nothing calls it then).
+ * Inserts a safepoint at the top of every loop of the program's own functions (before asc
+ * optimizes the module, and so before the asyncify pass, which then instruments them) and
+ * records the sites' function names in the `weft.safepoints` section. Returns the
+ * functions given safepoints. Without `preempt`, only drops the slow path's export
+ * (nothing calls it then). `with_` is the binaryen.js instance that holds `module` (asc's
+ * own, in its transform).
  */
-export function insertSafepoints(module: binaryen.Module, preempt: boolean): string[] {
+export function insertSafepoints(module: binaryen.Module, preempt: boolean, with_: typeof binaryen = binaryen): string[] {
+  const before = api;
+  api = with_;
+  try {
+    return insertAll(module, preempt);
+  } finally {
+    api = before;
+  }
+}
+
+function insertAll(module: binaryen.Module, preempt: boolean): string[] {
   if (module.getExport(SAFEPOINT_EXPORT)) module.removeExport(SAFEPOINT_EXPORT);
   if (!preempt) return [];
   if (!module.getFunction(SAFEPOINT) || !module.getGlobal(WORK_LEFT_GLOBAL)) {
     throw new BuildError("internal: the scheduler's safepoint is missing from the compiled module");
   }
   // the slow path stays one call, off the loops' fast path (the optimizer would inline it)
-  binaryen.setPassArgument("no-inline", SAFEPOINT);
+  api.setPassArgument("no-inline", SAFEPOINT);
   module.runPasses(["no-inline"]);
-  binaryen.clearPassArguments();
+  api.clearPassArguments();
+  // wrappers of checkpoints: only the program's and weft's own functions can be one
+  counting = new Set();
+  const candidates: binaryen.FunctionInfo[] = [];
+  for (let i = 0, n = module.getNumFunctions(); i < n; i++) {
+    const info = api.getFunctionInfo(module.getFunctionByIndex(i));
+    if (!info.module && info.body !== 0 && !isCheckpoint(info.name) && (!info.name.startsWith("~lib/") || info.name.startsWith("~lib/weft/"))) candidates.push(info);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const info of candidates) {
+      if (!counting.has(info.name) && alwaysCounts(info.body)) {
+        counting.add(info.name);
+        changed = true;
+      }
+    }
+  }
   const names: string[] = [];
   for (let i = 0, n = module.getNumFunctions(); i < n; i++) {
     const fn = module.getFunctionByIndex(i);
-    const info = binaryen.getFunctionInfo(fn);
+    const info = api.getFunctionInfo(fn);
     if (info.module || !isProgramFunction(info.name) || info.body === 0) continue;
     const site = names.length;
     let loops = 0;
     const visit = (expr: binaryen.ExpressionRef): void => {
       for (const child of childrenOf(expr)) visit(child);
-      if (binaryen.getExpressionId(expr) === binaryen.LoopId) {
-        const body = Loop.getBody(expr);
-        const label = (binaryen.getExpressionInfo(expr) as binaryen.LoopInfo).name;
-        if (label && switchesBeforeBranchingTo(body, label)) return;
-        Loop.setBody(expr, module.block(null, [safepointCheck(module, site), body], binaryen.getExpressionType(body)));
+      if (api.getExpressionId(expr) === api.LoopId) {
+        const body = Loop().getBody(expr);
+        const label = (api.getExpressionInfo(expr) as binaryen.LoopInfo).name;
+        // an unnamed loop cannot go round; a named one maybe not without switching
+        if (!label || switchesBeforeBranchingTo(body, label)) return;
+        addSafepoint(module, expr, label, body, site);
         loops++;
       }
     };
