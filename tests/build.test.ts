@@ -127,7 +127,7 @@ describe("host loading", () => {
     const load = WeftProgram.load(bytes, { name: "plain.wasm" });
     await expect(load).rejects.toThrow(LoadError);
     await expect(WeftProgram.load(bytes, { name: "plain.wasm" })).rejects.toThrow(
-      "plain.wasm is not a weft program: it lacks the exports _start, __new, __weft_start, __weft_reset, __weft_fail and 14 more (build it with `weft build <entry.ts> -o <out.wasm>`)",
+      "plain.wasm is not a weft program: it lacks the exports _start, __new, __weft_start, __weft_reset, __weft_fail and 18 more (build it with `weft build <entry.ts> -o <out.wasm>`)",
     );
   });
 

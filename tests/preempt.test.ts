@@ -69,7 +69,7 @@ describe("preemption", () => {
       const kernel = text.split("(func $kernel/kernel ")[1].split("\n (func ")[0];
       // the fill loop, the push loop and the area loop; the round loop goes round only
       // through the fill loop, which counts for it
-      expect(kernel.match(/call \$~lib\/weft\/scheduler\/safepoint/g)?.length).toBe(3);
+      expect(kernel.match(/call \$~lib\/weft\/sched\/slice\/safepoint/g)?.length).toBe(3);
     } finally {
       module.dispose();
     }
@@ -180,7 +180,7 @@ describe("the safepoint transform", () => {
       expect(insertSafepoints(m, true)).toEqual(["loops/none", "loops/value", "loops/unreachable", "loops/nest", "loops/maybe"]);
       expect(m.validate()).toBe(1);
       const text = m.emitText();
-      const sites = (fn: string) => (text.split(`(func $${fn} `)[1].split("\n (func ")[0].match(/call \$~lib\/weft\/scheduler\/safepoint/g) ?? []).length;
+      const sites = (fn: string) => (text.split(`(func $${fn} `)[1].split("\n (func ")[0].match(/call \$~lib\/weft\/sched\/slice\/safepoint/g) ?? []).length;
       // one site per loop, and the nest's outer loop needs none: the inner one counts its rounds
       expect(["none", "value", "unreachable", "nest", "maybe"].map((f) => sites(`loops/${f}`))).toEqual([1, 1, 1, 1, 2]);
       const binary = m.emitBinary();
