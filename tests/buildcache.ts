@@ -37,7 +37,15 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { build, BuildError, DEFAULT_SCRATCH_SIZE, DEFAULT_STACK_SIZE, packageRoot, type BuildOptions, type BuildResult } from "../build/build.js";
+import { fileURLToPath } from "node:url";
+// types only: the pipeline (and Binaryen, most of a second to load) is loaded by the first
+// build, so that a test file whose programs are all cached never loads it
+import type { BuildOptions, BuildResult } from "../build/build.js";
+import { DEFAULT_SCRATCH_SIZE, DEFAULT_STACK_SIZE } from "../build/defaults.js";
+
+/** The repository (this file is tests/buildcache.ts). */
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const pipelineModule = () => import("../build/build.js");
 
 /** Bump when the entry format changes. */
 const FORMAT = 1;
@@ -53,7 +61,7 @@ export interface CachedBuildRequest {
   entry: string;
   options: Omit<BuildOptions, "entry">;
   /** Name of the transformation (hashed), and the transformation itself. */
-  transform?: { name: string; apply(binary: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> };
+  transform?: { name: string; apply(binary: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> };
 }
 
 interface Entry {
@@ -75,7 +83,7 @@ export async function cachedBuild(request: CachedBuildRequest): Promise<BuildRes
   const { log, ...options } = request.options;
   const entryFile = path.resolve(request.entry);
   // a missing entry is the build's own error; nothing to hash
-  if (!existsSync(entryFile)) return build({ entry: entryFile, ...request.options });
+  if (!existsSync(entryFile)) return (await pipelineModule()).build({ entry: entryFile, ...request.options });
   const key = keyOf(entryFile, options, request.transform?.name ?? null);
   if (process.env.WEFT_TEST_REQUESTS) await appendFile(process.env.WEFT_TEST_REQUESTS, `${JSON.stringify({ key, build: describeRequest(request) })}\n`);
   let pending = inProcess.get(key);
@@ -87,7 +95,7 @@ export async function cachedBuild(request: CachedBuildRequest): Promise<BuildRes
   }
   const entry = await pending;
   for (const line of entry.log) log?.(line);
-  if (!entry.ok) throw new BuildError(entry.error!);
+  if (!entry.ok) throw new (await pipelineModule()).BuildError(entry.error!);
   const binary = new Uint8Array(Buffer.from(entry.wasm!, "base64"));
   return { ...structuredClone(entry.result!), binary };
 }
@@ -95,9 +103,10 @@ export async function cachedBuild(request: CachedBuildRequest): Promise<BuildRes
 /** Builds (and transforms) for real, capturing the log; a BuildError becomes a failed entry. */
 async function produce(entryFile: string, request: CachedBuildRequest): Promise<Entry> {
   const lines: string[] = [];
+  const { build, BuildError } = await pipelineModule();
   try {
     const { binary, ...result } = await build({ ...request.options, entry: entryFile, log: (l) => lines.push(l) });
-    const bytes = request.transform ? request.transform.apply(binary) : binary;
+    const bytes = request.transform ? await request.transform.apply(binary) : binary;
     return { format: FORMAT, ok: true, result: { ...result, size: bytes.length }, wasm: Buffer.from(bytes).toString("base64"), log: lines };
   } catch (error) {
     if (error instanceof BuildError) return { format: FORMAT, ok: false, error: error.message, log: lines };

@@ -25,6 +25,7 @@ export { BUILD_MODES, entryOf, GC_STRESS_USE, root, type TestBuildOptions } from
 
 /** Builds tests/programs/<name>.ts (or a path relative to the repo root), once per content. */
 export async function buildProgram(name: string, options: TestBuildOptions = {}): Promise<BuildResult> {
+  if (options.gcStress && options.target === "wasi") throw new (await import("../build/build.js")).BuildError("gcStress builds are for the JavaScript host");
   return cachedBuild(programRequest(name, options));
 }
 
