@@ -17,7 +17,9 @@
 //
 // Invariants: a build-ahead process builds exactly what a test would (the same request,
 // the same sources, the same working directory, hence the same cache key); it never
-// waits for anything but its own build; its failure only costs time (the tests build).
+// waits for anything but its own build; its failure only costs time (the tests build);
+// it ends when vitest does, however vitest ends (a lock it leaves names a dead process,
+// which the next build of that key takes over).
 // `WEFT_TEST_CACHE=0` or `WEFT_BUILD_AHEAD=0` turns building ahead off.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -56,7 +58,8 @@ export default function setup(project: TestProject): () => Promise<void> {
   for (let i = 0; i < count; i++) {
     const child = spawn(process.execPath, ["--import", loader, here, path.join(work, `planned-${i}.jsonl`), ...files], {
       cwd: process.cwd(),
-      stdio: ["ignore", "ignore", "inherit"],
+      // the IPC channel only tells the process when vitest is gone (interrupted): it stops then
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
       env: { ...process.env, WEFT_TEST_REQUESTS: "" },
     });
     children.push(child);
@@ -124,6 +127,7 @@ async function main(planFile: string, files: string[]): Promise<void> {
 }
 
 if (process.argv[1] === here) {
+  process.on("disconnect", () => process.exit(0));
   main(process.argv[2], process.argv.slice(3)).catch((error: unknown) => {
     console.error(`buildahead: stopped (the tests build what is left): ${error instanceof Error ? error.stack : String(error)}`);
     process.exitCode = 1;
