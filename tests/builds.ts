@@ -93,7 +93,7 @@ export const BUILDS: Record<string, Ahead[]> = {
   "tests/browser/io.test.ts": [js("examples/browser/workload.ts"), js("webio"), js("naps")],
   "tests/browser/load.test.ts": [js("examples/roundrobin.ts")],
   "tests/browser/page.test.ts": [js("examples/browser/workload.ts")],
-  "tests/browser/trace.test.ts": [js("examples/browser/workload.ts"), js("traced", { preempt: false })],
+  "tests/browser/trace.test.ts": [js("examples/browser/workload.ts"), js("traced")],
   "tests/browser/webio.test.ts": [js("webio")],
   "tests/browser/workerd.test.ts": [js("examples/edge/app.ts")],
 };

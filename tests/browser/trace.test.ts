@@ -57,9 +57,8 @@ describe.skipIf(!hasChromium)(`traces in the live view${hasChromium ? "" : ` (${
     dir = mkdtempSync(path.join(os.tmpdir(), "weft-trace-page-"));
     await buildBrowserDemo(dir, undefined, compileCached);
     ({ server, url } = await serveStatic(dir));
-    // a trace of the program that blocks in every way (tests/programs/traced.ts), built
-    // cooperative as trace.test.ts builds it: one build serves both files
-    const { binary } = await buildProgram("traced", { preempt: false });
+    // a trace of the program that blocks in every way (tests/programs/traced.ts)
+    const { binary } = await buildProgram("traced");
     const program = await WeftProgram.load(new Uint8Array(binary), {
       stdout: () => {},
       stderr: () => {},
