@@ -22,7 +22,9 @@ export default defineConfig({
     // vitest's default on a 2-core machine is one worker; many tests wait (timers, child
     // processes, sockets) rather than compute, so two keep both cores busy
     maxWorkers: Math.max(2, availableParallelism()),
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // generous: a test's time includes waiting for its programs' builds, which take minutes
+    // on a loaded machine (four builds at once on two busy cores)
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
   },
 });
