@@ -3,7 +3,9 @@ import { defineConfig } from "vitest/config";
 
 // Tests build real programs with the real pipeline (asc + binaryen, seconds each) and run
 // them to completion. Builds go through a content-addressed cache shared by the workers
-// (tests/buildcache.ts), so each program is built once per run however many files use it.
+// (tests/buildcache.ts), so each program is built once per run however many files use it,
+// and the global setup (tests/buildahead.ts) builds the run's programs ahead, one process
+// per core, while the tests start (tests/builds.ts lists what each file builds).
 //
 // No test asserts how long something takes: timing targets belong to the benchmarks
 // (`npm run bench`). Where a test needs time to pass, it runs on a virtual clock (vitest's
@@ -16,10 +18,13 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     exclude: ["tests/stress/**", "**/node_modules/**"],
+    globalSetup: ["tests/buildahead.ts"],
     // vitest's default on a 2-core machine is one worker; many tests wait (timers, child
     // processes, sockets) rather than compute, so two keep both cores busy
     maxWorkers: Math.max(2, availableParallelism()),
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // generous: a test's time includes waiting for its programs' builds, which take minutes
+    // on a loaded machine (four builds at once on two busy cores)
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
   },
 });

@@ -9,30 +9,43 @@
 //     that build/build.ts reaches through relative imports),
 //   - the versions of the compiler packages (assemblyscript, binaryen, the WASI shim),
 //   - the entry file and every file it reaches through relative imports,
-//   - the build options and the working directory (error messages name paths from it).
+//   - the build options, normalized (`canonicalOptions`: an option given its default value
+//     is the same build as the option left out, so `{ use: [] }`, `{ preempt: true }` and
+//     `{}` share one entry), and the working directory (error messages name paths from it).
 // Nothing else can change what `build` produces; a change to any of these is a new key.
 // A failed build (BuildError) is cached too: the same input fails the same way.
 //
 // Invariants:
 //   - An entry is one file, written to a temporary name and renamed into place, so a
 //     reader sees a whole entry or none (rename is atomic on one file system).
-//   - Vitest runs test files in parallel worker processes. A worker that builds a key
-//     first creates `<key>.lock` (exclusive create); another worker wanting the same key
-//     waits for the entry instead of building it twice. A lock whose owner died, or that
-//     is older than LOCK_STALE_MS, is taken over. Two builds of one key can still happen
-//     then; both results are correct, and the last rename wins.
+//   - Vitest runs test files in parallel worker processes, and the build-ahead processes
+//     (tests/buildahead.ts) build beside them. A process that builds a key first creates
+//     `<key>.lock` (exclusive create); a test wanting the same key waits for the entry
+//     instead of building it twice, and a build-ahead process skips it (`buildAhead`). A
+//     lock whose owner died, or that is older than LOCK_STALE_MS, is taken over. Two
+//     builds of one key can still happen then; both results are correct, and the last
+//     rename wins.
 //   - Within one process, one promise per key: concurrent requests share one build/read.
 //   - Each caller gets its own copy of the result (tests may keep or change the bytes).
 //
 // The cache lives in node_modules/.cache/weft-tests/ (git ignores node_modules). It never
 // needs clearing for correctness; `WEFT_TEST_CACHE=0` bypasses it (every call builds).
 // A hit touches its entry; entries untouched for PRUNE_AFTER_MS are deleted (once per
-// process), so that old sources' builds do not pile up.
+// process), so that old sources' builds do not pile up. With `WEFT_TEST_REQUESTS` set (by
+// tests/buildahead.ts), every request appends its key and what it builds to that file.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { appendFile, mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { build, BuildError, packageRoot, type BuildOptions, type BuildResult } from "../build/build.js";
+import { fileURLToPath } from "node:url";
+// types only: the pipeline (and Binaryen, most of a second to load) is loaded by the first
+// build, so that a test file whose programs are all cached never loads it
+import type { BuildOptions, BuildResult } from "../build/build.js";
+import { DEFAULT_SCRATCH_SIZE, DEFAULT_STACK_SIZE } from "../build/defaults.js";
+
+/** The repository (this file is tests/buildcache.ts). */
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const pipelineModule = () => import("../build/build.js");
 
 /** Bump when the entry format changes. */
 const FORMAT = 1;
@@ -48,7 +61,7 @@ export interface CachedBuildRequest {
   entry: string;
   options: Omit<BuildOptions, "entry">;
   /** Name of the transformation (hashed), and the transformation itself. */
-  transform?: { name: string; apply(binary: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> };
+  transform?: { name: string; apply(binary: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> };
 }
 
 interface Entry {
@@ -70,8 +83,9 @@ export async function cachedBuild(request: CachedBuildRequest): Promise<BuildRes
   const { log, ...options } = request.options;
   const entryFile = path.resolve(request.entry);
   // a missing entry is the build's own error; nothing to hash
-  if (!existsSync(entryFile)) return build({ entry: entryFile, ...request.options });
+  if (!existsSync(entryFile)) return (await pipelineModule()).build({ entry: entryFile, ...request.options });
   const key = keyOf(entryFile, options, request.transform?.name ?? null);
+  if (process.env.WEFT_TEST_REQUESTS) await appendFile(process.env.WEFT_TEST_REQUESTS, `${JSON.stringify({ key, build: describeRequest(request) })}\n`);
   let pending = inProcess.get(key);
   if (!pending) {
     pending = process.env.WEFT_TEST_CACHE === "0" ? produce(entryFile, request) : fromDisk(key, entryFile, request);
@@ -81,7 +95,7 @@ export async function cachedBuild(request: CachedBuildRequest): Promise<BuildRes
   }
   const entry = await pending;
   for (const line of entry.log) log?.(line);
-  if (!entry.ok) throw new BuildError(entry.error!);
+  if (!entry.ok) throw new (await pipelineModule()).BuildError(entry.error!);
   const binary = new Uint8Array(Buffer.from(entry.wasm!, "base64"));
   return { ...structuredClone(entry.result!), binary };
 }
@@ -89,14 +103,72 @@ export async function cachedBuild(request: CachedBuildRequest): Promise<BuildRes
 /** Builds (and transforms) for real, capturing the log; a BuildError becomes a failed entry. */
 async function produce(entryFile: string, request: CachedBuildRequest): Promise<Entry> {
   const lines: string[] = [];
+  const { build, BuildError } = await pipelineModule();
   try {
     const { binary, ...result } = await build({ ...request.options, entry: entryFile, log: (l) => lines.push(l) });
-    const bytes = request.transform ? request.transform.apply(binary) : binary;
+    const bytes = request.transform ? await request.transform.apply(binary) : binary;
     return { format: FORMAT, ok: true, result: { ...result, size: bytes.length }, wasm: Buffer.from(bytes).toString("base64"), log: lines };
   } catch (error) {
     if (error instanceof BuildError) return { format: FORMAT, ok: false, error: error.message, log: lines };
     throw error;
   }
+}
+
+/**
+ * Builds `request` into the cache unless it is there already or another process is
+ * building it (its lock exists): for the build-ahead processes, which must never wait
+ * for a test or for each other. Returns what it did.
+ */
+export async function buildAhead(request: CachedBuildRequest): Promise<"cached" | "busy" | "built"> {
+  const entryFile = path.resolve(request.entry);
+  const { log: _, ...options } = request.options;
+  const key = keyOf(entryFile, options, request.transform?.name ?? null);
+  await mkdir(cacheDir, { recursive: true });
+  const file = path.join(cacheDir, `${key}.json`);
+  if (existsSync(file)) return "cached";
+  const lock = await takeLock(key);
+  if (!lock) return "busy";
+  try {
+    if (existsSync(file)) return "cached";
+    await store(file, await produce(entryFile, request));
+    return "built";
+  } finally {
+    await rm(lock, { force: true });
+  }
+}
+
+/** The key `request` is cached under. */
+export function keyOfRequest(request: CachedBuildRequest): string {
+  const { log: _, ...options } = request.options;
+  return keyOf(path.resolve(request.entry), options, request.transform?.name ?? null);
+}
+
+/** One line that says what `request` builds (entry, options, transformation). */
+export function describeRequest(request: CachedBuildRequest): string {
+  const { log: _, ...options } = request.options;
+  const canonical = canonicalOptions(options);
+  const shown = Object.keys(canonical).length ? ` ${JSON.stringify(canonical)}` : "";
+  return `${path.relative(packageRoot, path.resolve(request.entry))}${shown}${request.transform ? ` (${request.transform.name})` : ""}`;
+}
+
+/** Creates `<key>.lock` with this process's id; null if another process holds it. */
+async function takeLock(key: string): Promise<string | null> {
+  const lock = path.join(cacheDir, `${key}.lock`);
+  const handle = await open(lock, "wx").catch((e: NodeJS.ErrnoException) => {
+    if (e.code === "EEXIST") return null;
+    throw e;
+  });
+  if (!handle) return null;
+  await handle.writeFile(String(process.pid));
+  await handle.close();
+  return lock;
+}
+
+/** Writes an entry whole or not at all (see the invariants above). */
+async function store(file: string, entry: Entry): Promise<void> {
+  const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temp, JSON.stringify(entry));
+  await rename(temp, file);
 }
 
 let pruned = false;
@@ -121,21 +193,13 @@ async function fromDisk(key: string, entryFile: string, request: CachedBuildRequ
   for (;;) {
     const found = await readEntry(file);
     if (found) return found;
-    const handle = await open(lock, "wx").catch((e: NodeJS.ErrnoException) => {
-      if (e.code === "EEXIST") return null;
-      throw e;
-    });
-    if (handle) {
+    if (await takeLock(key)) {
       try {
-        await handle.writeFile(String(process.pid));
-        await handle.close();
-        // another worker may have finished between our read and our lock
+        // another process may have finished between our read and our lock
         const raced = await readEntry(file);
         if (raced) return raced;
         const entry = await produce(entryFile, request);
-        const temp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-        await writeFile(temp, JSON.stringify(entry));
-        await rename(temp, file);
+        await store(file, entry);
         return entry;
       } finally {
         await rm(lock, { force: true });
@@ -223,10 +287,35 @@ function closure(entryFile: string): string[] {
   return [...seen].sort();
 }
 
+/**
+ * Build options without those that say what leaving them out says (build/build.ts's
+ * defaults), sorted by name: two option sets that give the same module give the same
+ * object. An option with a value the build rejects is kept as it is.
+ */
+export function canonicalOptions(options: Omit<BuildOptions, "entry" | "log">): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {
+    stackSize: DEFAULT_STACK_SIZE,
+    scratchSize: DEFAULT_SCRATCH_SIZE,
+    optimize: true,
+    ignoreIndirect: false,
+    preempt: true,
+    asyncify: true,
+    shrink: false,
+    rtrace: false,
+    target: "js",
+  };
+  // the WASI target's default exception handling; on the JS target the option is an error
+  if (options.target === "wasi") defaults.exceptions = "legacy";
+  const kept = Object.entries(options).filter(
+    ([name, value]) => value !== undefined && value !== defaults[name] && !(name === "use" && Array.isArray(value) && value.length === 0),
+  );
+  return Object.fromEntries(kept.sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 function keyOf(entryFile: string, options: Omit<BuildOptions, "entry" | "log">, transform: string | null): string {
   const hash = createHash("sha256");
-  const sorted = Object.fromEntries(Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1)));
-  hash.update(JSON.stringify({ format: FORMAT, pipeline: pipeline(), cwd: process.cwd(), entry: path.relative(packageRoot, entryFile), options: sorted, transform }));
+  const canonical = canonicalOptions(options);
+  hash.update(JSON.stringify({ format: FORMAT, pipeline: pipeline(), cwd: process.cwd(), entry: path.relative(packageRoot, entryFile), options: canonical, transform }));
   for (const file of closure(entryFile)) hash.update(`\0${path.relative(packageRoot, file)}\0`).update(readFileSync(file));
   return hash.digest("hex").slice(0, 32);
 }

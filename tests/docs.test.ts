@@ -4,46 +4,11 @@
 // (part of a program, or host code) or `// not run: <why>` (a complete program that only
 // ends when stopped: it is built, not run).
 import { describe, it, expect } from "vitest";
-import { readFileSync, readdirSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { build } from "../build/build.js";
 import { loadBytes, closeIo } from "../host/node/run.js";
-import { buildAndRun, root } from "./helpers.js";
+import { docBlocks, kind, writeDocEntry } from "./docblocks.js";
+import { buildAndRun, buildProgram } from "./helpers.js";
 
-interface Block {
-  where: string;
-  code: string;
-  output: string | null;
-}
-
-/** The TypeScript blocks of a Markdown file, each with the plain block right after it, if any. */
-function blocks(file: string): Block[] {
-  const lines = readFileSync(path.join(root, file), "utf8").split("\n");
-  const found: Block[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    if (!/^```(ts|typescript|js|javascript)\s*$/.test(lines[i])) continue;
-    const start = i;
-    let end = i + 1;
-    while (end < lines.length && !lines[end].startsWith("```")) end++;
-    let output: string | null = null;
-    let next = end + 1;
-    while (next < lines.length && lines[next].trim() === "") next++;
-    if (lines[next] === "```") {
-      let close = next + 1;
-      while (close < lines.length && !lines[close].startsWith("```")) close++;
-      output = lines.slice(next + 1, close).join("\n") + "\n";
-    }
-    found.push({ where: `${file}:${start + 1}`, code: lines.slice(start + 1, end).join("\n") + "\n", output });
-    i = end;
-  }
-  return found;
-}
-
-const files = ["README.md", ...readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
-const all = files.flatMap(blocks);
-const kind = (b: Block) =>
-  b.code.startsWith("// fragment") ? "fragment" : b.code.startsWith("// not run:") ? "not run" : /export function main\(/.test(b.code) ? "program" : "unmarked";
+const all = docBlocks();
 
 describe("code blocks in the docs", () => {
   it("are complete programs or marked as fragments", () => {
@@ -51,13 +16,9 @@ describe("code blocks in the docs", () => {
     expect(all.filter((b) => kind(b) === "unmarked").map((b) => `${b.where}: neither a program (export function main) nor marked \`// fragment\``)).toEqual([]);
   });
 
-  const outDir = path.join(root, "tests/.out/docs");
   for (const block of all.filter((b) => kind(b) !== "fragment")) {
     it(`${block.where} ${kind(block) === "program" ? "builds and runs" : "builds"}`, async () => {
-      await mkdir(outDir, { recursive: true });
-      const entry = path.join(outDir, `${block.where.replace(/[/:.]/g, "_")}.ts`);
-      await writeFile(entry, block.code);
-      const { binary } = await build({ entry });
+      const { binary } = await buildProgram(await writeDocEntry(block));
       if (kind(block) !== "program") return;
       const stdout: string[] = [];
       const stderr: string[] = [];

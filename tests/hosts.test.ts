@@ -9,11 +9,10 @@ import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import path from "node:path";
-import { build } from "../build/build.js";
 import { describeError } from "../host/fetch.js";
 import { WeftProgram } from "../host/runtime.js";
 import { readString, writeString } from "../host/abi.js";
-import { buildProgram, root } from "./helpers.js";
+import { buildProgram, buildWasi, root } from "./helpers.js";
 import { startTestServer, testBytes, fnv } from "./browser/testserver.js";
 
 const execAsync = promisify(execFile);
@@ -45,12 +44,10 @@ let wasiModule: string;
 beforeAll(async () => {
   if (hosts.every((h) => h.binary === null)) return;
   await mkdir(outDir, { recursive: true });
-  const entry = path.join(outDir, "hello.ts");
-  await writeFile(entry, 'import { sleep } from "weft";\nexport function main(): void {\n  sleep(5);\n  console.log("hello after a sleep");\n}\n');
   jsModule = path.join(outDir, "hello.wasm");
   wasiModule = path.join(outDir, "hello-wasi.wasm");
-  await writeFile(jsModule, (await build({ entry })).binary);
-  await writeFile(wasiModule, (await build({ entry, target: "wasi" })).binary);
+  await writeFile(jsModule, (await buildProgram("hellosleep")).binary);
+  await writeFile(wasiModule, (await buildWasi("hellosleep")).binary);
 });
 
 for (const host of hosts) {

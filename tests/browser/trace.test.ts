@@ -13,7 +13,7 @@ import type { Page } from "playwright-core";
 import { buildBrowserDemo } from "../../examples/browser/build.js";
 import { serveStatic } from "../../examples/browser/serve.js";
 import { hasChromium, CHROMIUM_MISSING, launch, collectErrors, screenshot } from "./chromium.js";
-import { buildProgram } from "../helpers.js";
+import { buildProgram, compileCached } from "../helpers.js";
 import { WeftProgram, asyncImport } from "../../host/runtime.js";
 import type { ChromeTrace } from "../../host/tracejson.js";
 
@@ -55,7 +55,7 @@ describe.skipIf(!hasChromium)(`traces in the live view${hasChromium ? "" : ` (${
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), "weft-trace-page-"));
-    await buildBrowserDemo(dir);
+    await buildBrowserDemo(dir, undefined, compileCached);
     ({ server, url } = await serveStatic(dir));
     // a trace of the program that blocks in every way (tests/programs/traced.ts)
     const { binary } = await buildProgram("traced");
