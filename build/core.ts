@@ -32,6 +32,8 @@ export const CORE = {
   memberEnded: "~lib/weft/scopecore/memberEnded",
   fireTimers: "~lib/weft/sched/fire/fireTimers",
   publishWaiting: "~lib/weft/sched/suspend/publishWaiting",
+  /** The trampoline's clock check (build.ts OFF_THE_SWITCH_PATH). */
+  sliceOver: "~lib/weft/sched/run/sliceOver",
   /** Trace hooks kept out of line (build.ts OUT_OF_LINE_HOOKS). */
   traceSwitch: "~lib/weft/trace/traceSwitch",
   traceWake: "~lib/weft/trace/traceWake",
