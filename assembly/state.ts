@@ -10,9 +10,12 @@
 //     read and written by the accessors below with constant offsets: a load or store
 //     folds into one instruction with an immediate offset. The fields every switch
 //     touches are wasm globals instead (below, with why): in memory they made the depth-0
-//     switch about 15% slower here. The switch is still slower than before this layout
-//     (about 13% at depth 0, 6% per thread-ring hop, measured A/B on a loaded machine):
-//     not yet found where; see the closing note of issue 15.
+//     switch about 15% slower here. Measured against the core before this layout (one
+//     scheduler.ts, primitives that published before the unwind), same machine, side by
+//     side: the thread ring, spawns, channel ping-pong and sleepers are equal or faster,
+//     and the depth-0 yield executes as many instructions (valgrind: 367 against 366 per
+//     switch) yet takes about 10% longer (33 against 30 ns); where those cycles go is not
+//     found yet (docs/PERFORMANCE.md).
 //     With threads, `T`'s address becomes a per-instance wasm global (one `global.get`,
 //     the offsets still fold), and `S` stays at its fixed address.
 //   - Managed roots stay module globals (`liveHead`, `mainFiber`, the failure queue): the
