@@ -1,42 +1,24 @@
 // WASI programs: `weft build --target wasi` modules run under node:wasi (through the real
 // `weft wasi` command, in a child process), with no JavaScript host driving them.
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
+import { describe, it, expect } from "vitest";
 import { execFile } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import path from "node:path";
 import { build, BuildError, type BuildOptions } from "../build/build.js";
 import { buildAndRun, buildProgram, buildWasi as buildWasiCached, root } from "./helpers.js";
+import { lines, ownOutDir, runWasi } from "./wasirun.js";
 
 const exec = promisify(execFile);
 const weft = path.join(root, "bin/weft.js");
-// this file's own modules: under tests/.out (the error messages show the path from the
-// repo), in a directory of this run, so that no test reads a file another run or file wrote
-let outDir = "";
-beforeAll(async () => {
-  await mkdir(path.join(root, "tests/.out"), { recursive: true });
-  outDir = await mkdtemp(path.join(root, "tests/.out/wasi-"));
-});
-afterAll(async () => {
-  if (outDir) await rm(outDir, { recursive: true, force: true });
-});
-
-interface WasiRun {
-  status: number;
-  stdout: string[];
-  stderr: string[];
-}
-
-function lines(text: string): string[] {
-  return text === "" ? [] : text.replace(/\n$/, "").split("\n");
-}
+const outDirOf = ownOutDir("wasi");
 
 const built = new Map<string, Promise<string>>();
 
 /** Builds `entry` (relative to the repo) for the wasi target (cached) into this run's <name>.wasm. */
 function buildWasi(entry: string, name: string, options: Omit<BuildOptions, "entry" | "target"> = {}): Promise<string> {
-  const out = path.join(outDir, `${name}.wasm`);
+  const out = path.join(outDirOf(), `${name}.wasm`);
   if (!built.has(out)) {
     built.set(
       out,
@@ -88,18 +70,6 @@ async function runWasiCounting(file: string): Promise<{ status: number; stdout: 
     return { status, stdout: lines(readFileSync(outFile, "utf8")), sleeps };
   } finally {
     closeSync(fd);
-  }
-}
-
-/** `weft wasi [flags] file args...` in a child process (cwd: the repo). */
-async function runWasi(file: string, args: string[] = [], flags: string[] = []): Promise<WasiRun> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [weft, "wasi", ...flags, path.relative(root, file), ...args], { cwd: root });
-    return { status: 0, stdout: lines(stdout), stderr: lines(stderr) };
-  } catch (e) {
-    const err = e as { code?: number; stdout: string; stderr: string };
-    if (typeof err.code !== "number") throw e;
-    return { status: err.code, stdout: lines(err.stdout), stderr: lines(err.stderr) };
   }
 }
 
@@ -271,15 +241,15 @@ describe("the WASI module", () => {
     await expect(build({ entry: path.join(root, "examples/wasi/wc.ts"), target: "wat" as never })).rejects.toThrow(
       'unknown target "wat": expected "js" or "wasi"',
     );
-    const jsModule = path.join(outDir, "js-target.wasm");
+    const jsModule = path.join(outDirOf(), "js-target.wasm");
     await writeFile(jsModule, (await buildProgram("join")).binary);
     const r = await runWasi(jsModule);
     expect(r.status).toBe(4);
     expect(r.stderr).toEqual([
       `weft: ${path.relative(root, jsModule)} was built for the JavaScript host: run it with \`weft run\`, or build it with \`weft build --target wasi\``,
     ]);
-    const missing = await runWasi(path.join(outDir, "nope.wasm"));
-    expect(missing).toEqual({ status: 4, stdout: [], stderr: [`weft: no such file: ${path.relative(root, outDir)}/nope.wasm`] });
+    const missing = await runWasi(path.join(outDirOf(), "nope.wasm"));
+    expect(missing).toEqual({ status: 4, stdout: [], stderr: [`weft: no such file: ${path.relative(root, outDirOf())}/nope.wasm`] });
   });
 
   it("a WASI module gets a clear error from `weft run`", async () => {

@@ -13,52 +13,24 @@
 // The second half: an abort while an abort is handled, or with no guarded call around it,
 // ends the program with one line and status 3 (it used to recurse until the call stack was
 // exhausted, or leave an uncaught wasm exception to the WASI runtime).
-import { describe, it, expect, beforeAll, afterAll } from "vitest";
-import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { promisify } from "node:util";
+import { describe, it, expect } from "vitest";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import binaryen from "binaryen";
 import type { BuildOptions } from "../build/build.js";
-import { buildAndRun, buildProgram, buildWasi, GC_STRESS_USE, root, run } from "./helpers.js";
+import { buildAndRun, buildProgram, buildWasi, GC_STRESS_USE, run } from "./helpers.js";
+import { ownOutDir, runWasi, type WasiRun } from "./wasirun.js";
 
-const exec = promisify(execFile);
-const weft = path.join(root, "bin/weft.js");
-
-let outDir = "";
-beforeAll(async () => {
-  await mkdir(path.join(root, "tests/.out"), { recursive: true });
-  outDir = await mkdtemp(path.join(root, "tests/.out/wasigc-"));
-});
-afterAll(async () => {
-  if (outDir) await rm(outDir, { recursive: true, force: true });
-});
-
-interface WasiRun {
-  status: number;
-  stdout: string[];
-  stderr: string[];
-}
-
-function lines(text: string): string[] {
-  return text === "" ? [] : text.replace(/\n$/, "").split("\n");
-}
+const outDirOf = ownOutDir("wasigc");
 
 let written = 0;
 
 /** Builds tests/programs/<name>.ts for WASI (cached) and runs it with `weft wasi` in a child process. */
 async function buildAndRunWasi(name: string, options: Omit<BuildOptions, "entry" | "target"> = {}, change = (b: Uint8Array) => b): Promise<WasiRun> {
   const binary = change((await buildWasi(name, options)).binary);
-  const file = path.join(outDir, `${name}-${written++}.wasm`);
+  const file = path.join(outDirOf(), `${name}-${written++}.wasm`);
   await writeFile(file, binary);
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [weft, "wasi", file], { cwd: root });
-    return { status: 0, stdout: lines(stdout), stderr: lines(stderr) };
-  } catch (e) {
-    const err = e as { code?: number; stdout: string; stderr: string };
-    if (typeof err.code !== "number") throw e;
-    return { status: err.code, stdout: lines(err.stdout), stderr: lines(err.stderr) };
-  }
+  return runWasi(file);
 }
 
 describe("the collector in WASI programs whose top-level code allocates", () => {
