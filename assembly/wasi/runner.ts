@@ -46,7 +46,6 @@ import { sleepUntil } from "./sleep";
 /** Kept until the build has inserted the safepoints that call it (build/preempt.ts). */
 export { safepoint as __weft_safepoint } from "../sched/slice";
 
-
 /** The program's top-level code: asc's start function, linked by the build. */
 // @ts-ignore: decorator
 @external("weft", "init")
