@@ -207,9 +207,15 @@ export class TraceTimeline {
         if (e.ph !== "X" || (e.cat === "run") !== (pass === "run")) continue;
         const row = rowOf.get(`${e.pid}:${e.tid}`);
         if (row === undefined) continue;
-        const x0 = Math.floor(x(e.ts));
-        const x1 = Math.max(x0 + 1, Math.round(x(e.ts + (e.dur ?? 0))));
+        let x0 = Math.floor(x(e.ts));
+        let x1 = Math.max(x0 + 1, Math.round(x(e.ts + (e.dur ?? 0))));
         if (x1 < LABEL_W || x0 > w) continue;
+        // a slice at the very end of the view (the trace's last run, often shorter than a
+        // pixel) would start on the clip edge and vanish: its pixel goes just inside
+        if (x0 >= LABEL_W + pw) {
+          x0 = LABEL_W + pw - 1;
+          x1 = x0 + 1;
+        }
         if (e.cat === "run") {
           c.fillStyle = RUN_COLOR;
           c.fillRect(x0, y(row) + 2, x1 - x0, ROW_H - 4);
