@@ -136,7 +136,6 @@ function barrierSlice(f: usize, p: usize, bytes: usize): void {
  */
 function sliceOver(): bool {
   let now = readClock();
-  flushSleeps(now);
   if (TimerHeap.size() != 0) fireTimers(now);
   return now >= T.sliceEnd();
 }

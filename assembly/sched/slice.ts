@@ -88,7 +88,6 @@ export function safepoint(site: i32): void {
 /** Reads the clock (arming pending sleeps): must the running fiber make way? */
 function preemptDue(): bool {
   let now = readClock();
-  flushSleeps(now);
   return now >= T.sliceEnd() || (TimerHeap.size() != 0 && TimerHeap.nextDeadline() <= now);
 }
 
@@ -100,11 +99,13 @@ function preemptDue(): bool {
 }
 
 /**
- * Reads the host clock and refills the work counter, scaling the quantum so that the next
- * read comes about CHECK_MS of work later.
+ * Reads the host clock, arms the pending sleeps at that time (sleep.ts) and refills the
+ * work counter, scaling the quantum so that the next read comes about CHECK_MS of work
+ * later.
  */
 export function readClock(): f64 {
   let now = hostNow();
+  flushSleeps(now);
   let elapsed = now - T.lastRead();
   T.setLastRead(now);
   let q = T.quantum();
