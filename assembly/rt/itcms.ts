@@ -238,10 +238,18 @@ export function collectWorld(): void {
   }
   // @ts-ignore: WEFT_GC_NO_WAIT is a test hook (asc --use): the negative control
   if (!isDefined(WEFT_GC_NO_WAIT)) {
-    for (let i = 0; i < MAX_THREADS; i++) {
-      let other = load<usize>(THREAD_TABLE + (<usize>i << 2));
-      if (!other || other == h) continue;
-      while (atomic.load<i32>(other) == MODE_RUNNING) atomic.wait<i32>(other, MODE_RUNNING, -1);
+    // until one whole pass finds no thread running
+    let waited = true;
+    while (waited) {
+      waited = false;
+      for (let i = 0; i < MAX_THREADS; i++) {
+        let other = load<usize>(THREAD_TABLE + (<usize>i << 2));
+        if (!other || other == h) continue;
+        while (atomic.load<i32>(other) == MODE_RUNNING) {
+          atomic.wait<i32>(other, MODE_RUNNING, -1);
+          waited = true;
+        }
+      }
     }
   }
   lockHeap();

@@ -173,8 +173,18 @@ export class NodeThreads {
    */
   async callAll(name: string, args: (thread: number) => number[]): Promise<number[]> {
     const others = this.workers.map((worker) => worker.call(name, args(worker.index)));
-    const own = this.main.call(name, ...args(0));
-    return [own, ...(await Promise.all(others))];
+    let own: number;
+    try {
+      own = this.main.call(name, ...args(0));
+    } catch (error) {
+      // the workers' outcomes no longer matter, but none may go unhandled
+      await Promise.allSettled(others);
+      throw error;
+    }
+    const results = await Promise.allSettled(others);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    return [own, ...results.map((r) => (r as PromiseFulfilledResult<number>).value)];
   }
 
   /** Collections made so far by any thread. */

@@ -51,7 +51,8 @@ function checkChain(head: Item | null, seed: i32, len: i32): i32 {
     if (head.a != a || head.b != seed * 7 + i || head.sum != (a ^ ((seed * 7 + i) * 31) ^ head.label.length) || head.label != a.toString()) bad++;
     head = head.next;
     i--;
-    n++;
+    // a corrupted chain may loop: stop past its length
+    if (++n > len) break;
   }
   return bad + abs(n - len);
 }
