@@ -1,9 +1,9 @@
 // suites.ts: the test programs that share one module (a suite), and how a test runs one of
-// them. A suite (tests/programs/syncsuite.ts, sync2suite.ts, timesuite.ts) imports each program's `main`
-// and runs the one its `suite.program` import names by number: the place of its name in
-// the lists below, which must be in the suite's order (a wrong order runs the wrong
-// program, and its test fails on the output). One build per build mode then serves every
-// program of the suite.
+// them. A suite (tests/programs/syncsuite.ts, sync2suite.ts, timesuite.ts) imports each
+// program's `main` and runs the one its `suite.program` import names by number: the place
+// of its name in the lists below, which must be in the suite's order (a wrong order runs
+// the wrong program, and its test fails on the output). One build per build mode then
+// serves every program of the suite.
 import { buildAndRun, type Run, type TestBuildOptions } from "./helpers.js";
 import type { RuntimeOptions } from "../host/runtime.js";
 
