@@ -31,7 +31,7 @@
 //   id       unique, increasing from 1 (`main`)
 //   fn       table index of the entry function; kind: its parameter's wasm type
 //   state    FiberState; outcome: how its last blocking operation ended (Outcome)
-//   next     wait-list or pending-sleep link (raw address); liveNext/livePrev: the live list
+//   next     run-queue or wait-list link (raw address); liveNext/livePrev: the live list
 //            (liveNext is visited by the GC: it is what keeps live fibers alive)
 //   saved    the saved block (stack.ts) once the fiber has been suspended
 //   joiners  the WaitList of fibers blocked joining this one, made by the first joiner

@@ -190,10 +190,9 @@ export namespace T {
 // ─── S: the shared record ───────────────────────────────────────────────────────────────
 //
 //  off field      type  written by (when)                             read by
-//  0   runHead    u32   dequeue, grow (in a wasm global, see below)    dequeue, enqueue
-//  4   runTail    u32   publishReady, grow (in a wasm global)          enqueue, dequeue
-//  8   runBuf     addr  grow (the run queue's ring; a wasm global)     enqueue, dequeue
-//  56  runMask    u32   grow (slots in the ring - 1; a wasm global)    enqueue, dequeue
+//  0   runHead    addr  enqueue, dequeue (in a wasm global, see below)  dequeue
+//  4   runTail    addr  enqueue, dequeue (in a wasm global)             enqueue
+//  8   (free: the run queue's length is counted when read, diag.ts)
 //  12  lastId     u32   newFiber (every spawn: the id it gave)         newFiber
 //  16  started    u32   startMain (once)                               startMain
 //  20  mainEnd    u32   finish (main ended: 1), run (reported: 0)      run (a wasm global)
@@ -208,45 +207,29 @@ export namespace T {
 // `mainFiber` (sched/run.ts), the failure queue (sched/fail.ts).
 
 // @ts-ignore: decorator
-@inline const S_SIZE: i32 = 64;
+@inline const S_SIZE: i32 = 56;
 // @ts-ignore: decorator
 @lazy const SHARED: usize = memory.data(S_SIZE, 16);
 
-// The run queue's words live in wasm globals: every switch reads and writes them, and in
-// memory they cost the switch benchmark measurably (closing note of issue 15). With M:N
-// threads the run queue becomes one per thread anyway (Go's per-P `runq`,
-// docs/THREADS.md), which is where a per-instance global belongs; the ring then becomes
-// the thread's Chase-Lev deque, whose indices thieves read in shared memory.
-/** Slots of the run queue's first ring, which is static (4 bytes each). */
-// @ts-ignore: decorator
-@inline export const FIRST_CAPACITY: u32 = 256;
-/** The first ring: the queue works before the heap does (top-level code spawns). */
-// @ts-ignore: decorator
-@lazy export const FIRST_RING: usize = memory.data(<i32>(FIRST_CAPACITY << alignof<usize>()), 16);
-let sRunHead: u32 = 0;
-let sRunTail: u32 = 0;
-let sRunBuf: usize = FIRST_RING;
-let sRunMask: u32 = FIRST_CAPACITY - 1;
+// The run queue's two words live in wasm globals: every switch reads and writes them, and
+// in memory they cost the switch benchmark measurably (closing note of issue 15). With M:N
+// threads the run queue becomes one per thread anyway (Go's per-P `runq`, THREADS.md),
+// which is where a per-instance global belongs; a shared queue for stealing is then a
+// new structure, not this one.
+let sRunHead: usize = 0;
+let sRunTail: usize = 0;
 /** S.mainEnd (offset 20): tested by the trampoline before every switch, so a global too. */
 let sMainEnd: bool = false;
 
 export namespace S {
   // @ts-ignore: decorator
-  @inline export function runHead(): u32 { return sRunHead; }
+  @inline export function runHead(): usize { return sRunHead; }
   // @ts-ignore: decorator
-  @inline export function setRunHead(v: u32): void { sRunHead = v; }
+  @inline export function setRunHead(v: usize): void { sRunHead = v; }
   // @ts-ignore: decorator
-  @inline export function runTail(): u32 { return sRunTail; }
+  @inline export function runTail(): usize { return sRunTail; }
   // @ts-ignore: decorator
-  @inline export function setRunTail(v: u32): void { sRunTail = v; }
-  // @ts-ignore: decorator
-  @inline export function runBuf(): usize { return sRunBuf; }
-  // @ts-ignore: decorator
-  @inline export function setRunBuf(v: usize): void { sRunBuf = v; }
-  // @ts-ignore: decorator
-  @inline export function runMask(): u32 { return sRunMask; }
-  // @ts-ignore: decorator
-  @inline export function setRunMask(v: u32): void { sRunMask = v; }
+  @inline export function setRunTail(v: usize): void { sRunTail = v; }
   // @ts-ignore: decorator
   @inline export function lastId(): u32 { return load<u32>(SHARED, 12); }
   // @ts-ignore: decorator

@@ -8,9 +8,7 @@
 //
 // What is checked, and where it is stated:
 //   - publish after save (suspend.ts): a fiber is published only when it is not the
-//     running fiber and its frames were saved in this switch (`checkPublish`); a yield
-//     publishes the fiber its primitive prepared past the run queue's tail
-//     (`checkPrepared`);
+//     running fiber and its frames were saved in this switch (`checkPublish`);
 //   - the run queue (record.ts, runqueue.ts): every fiber on it is Ready, each once (it is
 //     no longer than the live list), and every Ready fiber of the live list is on it;
 //   - the live list (live.ts): every fiber on it has not ended, and its length is
@@ -24,7 +22,6 @@ import { T, S } from "../state";
 import { Saved } from "../stack";
 import { NODE_TAG } from "../sync/waitlist";
 import { liveFirst } from "./live";
-import { readyCount, readyAt, prepared } from "./runqueue";
 
 function broken(what: string): void {
   abort("internal: " + what);
@@ -40,11 +37,6 @@ export function checkPublish(f: usize): void {
   }
 }
 
-/** A yield's publication: `f` is the fiber its primitive prepared past the run queue's tail. */
-export function checkPrepared(f: usize): void {
-  if (prepared() != f) broken("fiber " + fiberLabel(f) + " is published as ready, but the run queue's prepared slot holds another");
-}
-
 /** True if `e` is an entry of the list at `list`. */
 function onList(list: usize, e: usize): bool {
   let p = load<usize>(list);
@@ -57,11 +49,11 @@ function onList(list: usize, e: usize): bool {
 
 /** The run queue, the live list and the Blocked fibers (see the top of this file). */
 export function checkQueues(): void {
-  let n = <i32>readyCount();
-  if (<u32>n > S.alive()) broken("the run queue holds more fibers than are alive: a fiber is on it twice");
-  for (let i = 0; i < n; i++) {
-    let p = readyAt(<u32>i);
+  let n: i32 = 0;
+  for (let p = S.runHead(); p != 0; p = Rec.next(p)) {
     if (Rec.state(p) != FiberState.Ready) broken("fiber " + fiberLabel(p) + " on the run queue is not ready");
+    // a fiber queued twice would make the queue a cycle
+    if (<u32>++n > S.alive()) broken("the run queue holds more fibers than are alive: a fiber is on it twice");
   }
   let alive: u32 = 0;
   let ready: i32 = 0;

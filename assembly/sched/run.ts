@@ -48,7 +48,7 @@ import { hostNow } from "../platform";
 import { TimerHeap } from "../timer";
 import { hostCallsPending } from "../hostcall";
 import { spawn } from "./spawn";
-import { dequeue, shrinkWhenEmpty } from "./runqueue";
+import { dequeue } from "./runqueue";
 import { setMain } from "./live";
 import { publish } from "./suspend";
 import { armPendingSleeps, flushSleeps } from "./sleep";
@@ -166,7 +166,6 @@ export function run(budget: u32, until: f64): RunStatus {
     if (S.mainEnd()) {
       // reported once: fibers spawned by the host afterwards still run (interop.ts)
       S.setMainEnd(false);
-      shrinkWhenEmpty();
       armPendingSleeps();
       return RunStatus.MainEnded;
     }
@@ -180,7 +179,6 @@ export function run(budget: u32, until: f64): RunStatus {
     }
     let f = dequeue();
     if (f == 0) {
-      shrinkWhenEmpty();
       // out of ready fibers: the clock decides whether timers wake some
       now = hostNow();
       flushSleeps(now);

@@ -32,7 +32,6 @@ import { beginUnwind, resumed } from "../switch";
 import { hostNow } from "../platform";
 import { TimerHeap } from "../timer";
 import { flushSleeps } from "./sleep";
-import { prepareReady } from "./runqueue";
 
 /** Units of work a switch counts for (run.ts). */
 // @ts-ignore: decorator
@@ -64,7 +63,7 @@ export function safepoint(site: i32): void {
   if (!preemptDue()) return;
   Rec.setFlags(f, Rec.flags(f) | PREEMPTED);
   Rec.setSlot(f, <u64>site, false);
-  preempt(f);
+  preempt();
   beginUnwind();
 }
 
@@ -82,7 +81,7 @@ export function safepoint(site: i32): void {
   if (left >= 0 || f == 0) return false;
   if (!preemptDue()) return false;
   Rec.setOutcome(f, Outcome.Ok);
-  preempt(f);
+  preempt();
   return true;
 }
 
@@ -92,11 +91,10 @@ function preemptDue(): bool {
   return now >= T.sliceEnd() || (TimerHeap.size() != 0 && TimerHeap.nextDeadline() <= now);
 }
 
-/** Records the running fiber `f` for the run-queue tail (a yield); the caller begins the unwind. */
+/** Records the running fiber for the run-queue tail (a yield); the caller begins the unwind. */
 // @ts-ignore: decorator
-@inline function preempt(f: usize): void {
+@inline function preempt(): void {
   T.setWorkLeft(0); // the trampoline reads the clock at once: it fires the timers, ends the slice
-  prepareReady(f);
   T.setPublish(PUBLISH_READY);
 }
 

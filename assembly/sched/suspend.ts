@@ -1,9 +1,7 @@
 // suspend.ts: the suspend primitives, and the second phase of every suspension: publish.
 //
 // Suspension is two-phase. A primitive only *records* where the running fiber goes (in
-// the thread's record, state.ts `T.publish*`; a yield also writes the fiber into the slot
-// past the run queue's tail, which nothing reads until the tail moves: runqueue.ts) and
-// starts the unwind; the trampoline
+// the thread's record, state.ts `T.publish*`) and starts the unwind; the trampoline
 // (run.ts) saves the fiber's frames and shadow slice, and only then `publish`es it: onto
 // the run queue (a yield), a wait list (block, a channel operation, join), its select's
 // lists, the timer heap (a sleep or a deadline). So no fiber is ever visible to a waker,
@@ -30,8 +28,8 @@ import { beginUnwind, resumed } from "../switch";
 import { misuse } from "../failure";
 import { Waiters, WaitNode, SelectState, NODE_TAG } from "../sync/waitlist";
 import { TimerHeap } from "../timer";
-import { prepareReady, publishReady } from "./runqueue";
-import { checkPublish, checkPrepared } from "./check";
+import { enqueue } from "./runqueue";
+import { checkPublish } from "./check";
 
 /**
  * Lets every other ready fiber run once, then continues. The caller goes to the tail of
@@ -41,7 +39,6 @@ export function yieldNow(): void {
   if (resumed()) return;
   let f = T.current();
   if (f == 0) outsideFiber("yieldNow()");
-  prepareReady(f); // the slot past the run queue's tail: not queued yet (runqueue.ts)
   T.setPublish(PUBLISH_READY);
   beginUnwind();
 }
@@ -110,11 +107,7 @@ function outsideFiber(what: string): void {
     T.setPublish(0);
     // @ts-ignore: WEFT_DEBUG is defined by `weft build --debug` (asc --use), unknown to TypeScript
     if (isDefined(WEFT_DEBUG)) checkPublish(f);
-    if (what == PUBLISH_READY) {
-      // @ts-ignore: WEFT_DEBUG is defined by `weft build --debug` (asc --use), unknown to TypeScript
-      if (isDefined(WEFT_DEBUG)) checkPrepared(f);
-      publishReady();
-    }
+    if (what == PUBLISH_READY) enqueue(f);
     else if (what == PUBLISH_LIST) Waiters.push(Rec.waitList(f), f);
     else publishWaiting(f, what);
   }

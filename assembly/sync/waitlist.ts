@@ -1,7 +1,7 @@
 // waitlist.ts: the one wait-queue type behind every blocking primitive.
 //
-// A WaitList is a FIFO of blocked fibers, linked through their `next` link (a blocked
-// fiber is on no other list); a fiber blocked in a select is represented on each of
+// A WaitList is a FIFO of blocked fibers, linked through their run-queue link (a blocked
+// fiber is never on the run queue); a fiber blocked in a select is represented on each of
 // its cases' lists by a WaitNode instead (below). Channels keep one for senders and one
 // for receivers, a Mutex one for lockers, a WaitGroup one for waiters, a fiber one for its
 // joiners. Blocking and waking go through the scheduler (`block`, `wakeOne`, `wakeAll` in
@@ -54,7 +54,7 @@ export function newObjectId(): u32 {
 /**
  * Entries of a list are fibers (their record address) or, for a fiber waiting in a
  * `select`, one WaitNode per case (its address with the low bit set: records and nodes
- * are 16-byte aligned). Fibers link through their `next` link, nodes through their own.
+ * are 16-byte aligned). Fibers link through their run-queue link, nodes through their own.
  */
 // @ts-ignore: decorator
 @inline export const NODE_TAG: usize = 1;
