@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import FirstTheWaiters from "./tests/sequencer.js";
 
 // Tests build real programs with the real pipeline (asc + binaryen, seconds each) and run
 // them to completion. Builds go through a content-addressed cache shared by the workers
@@ -19,6 +20,8 @@ export default defineConfig({
     include: ["tests/**/*.test.ts"],
     exclude: ["tests/stress/**", "**/node_modules/**"],
     globalSetup: ["tests/buildahead.ts"],
+    // the files that mostly wait on child processes start first (tests/sequencer.ts)
+    sequence: { sequencer: FirstTheWaiters },
     // vitest's default on a 2-core machine is one worker; many tests wait (timers, child
     // processes, sockets) rather than compute, so two keep both cores busy
     maxWorkers: Math.max(2, availableParallelism()),

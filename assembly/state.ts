@@ -13,9 +13,9 @@
 //     switch about 15% slower here. Measured against the core before this layout (one
 //     scheduler.ts, primitives that published before the unwind), same machine, side by
 //     side: the thread ring, spawns, channel ping-pong and sleepers are equal or faster,
-//     and the depth-0 yield executes as many instructions (valgrind: 367 against 366 per
-//     switch) yet takes about 8% longer (32.3 against 29.8 ns); where those cycles go is
-//     not found yet (docs/PERFORMANCE.md).
+//     and the depth-0 yield executes as many instructions yet takes 8-14% longer: the
+//     cycles go with the yield's run-queue insertion now made by the trampoline after the
+//     save (two-phase suspension); docs/PERFORMANCE.md has what was tried.
 //     With threads (`weft build --threads`), `T`'s address is the per-instance wasm global
 //     `tBase` (one `global.get`, the offsets still fold), and `S` stays at its fixed
 //     address, in the shared memory; the globals below that start with `t` stay per

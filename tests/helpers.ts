@@ -17,7 +17,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { expect } from "vitest";
 import type { BuildOptions, BuildResult } from "../build/build.js";
-import { WeftProgram, type RunResult } from "../host/runtime.js";
+import { WeftProgram, type RunResult, type RuntimeOptions } from "../host/runtime.js";
 import { cachedBuild } from "./buildcache.js";
 import { programRequest, root, wasiRequest, type TestBuildOptions } from "./testbuild.js";
 
@@ -53,21 +53,26 @@ export interface Run extends RunResult {
   program: WeftProgram;
 }
 
-/** Loads and runs a built module, collecting its output. */
-export async function run(binary: Uint8Array): Promise<Run> {
+/**
+ * Loads and runs a built module, collecting its output. `imports`: the program's own
+ * `@external` functions (RuntimeOptions.imports), e.g. how the suites of several test
+ * programs in one module (tests/programs/syncsuite.ts) learn which one to run.
+ */
+export async function run(binary: Uint8Array, imports: RuntimeOptions["imports"] = {}): Promise<Run> {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const program = await WeftProgram.load(binary as Uint8Array<ArrayBuffer>, {
     stdout: (l) => stdout.push(l),
     stderr: (l) => stderr.push(l),
+    imports,
   });
   const result = program.run();
   return { ...result, stdout, stderr, program };
 }
 
 /** Builds and runs in one go. */
-export async function buildAndRun(name: string, options: TestBuildOptions = {}): Promise<Run> {
-  return run((await buildProgram(name, options)).binary);
+export async function buildAndRun(name: string, options: TestBuildOptions = {}, imports: RuntimeOptions["imports"] = {}): Promise<Run> {
+  return run((await buildProgram(name, options)).binary, imports);
 }
 
 /**

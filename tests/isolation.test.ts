@@ -14,7 +14,7 @@ describe("failure isolation", () => {
   ];
   for (const [code, kind, message] of cases) {
     it(`one fiber failing by ${kind} (${message.source}) leaves the 100 others complete`, async () => {
-      const r = await buildAndRun("isolation", { use: [`FAIL_KIND=${code}`] });
+      const r = await buildAndRun("isolation", {}, { isolation: { kind: () => code } });
       expect(r.stdout).toEqual([`completed 100, failed 1, total ${TOTAL}`]);
       expect(r.exitCode).toBe(0);
       expect(r.failures).toHaveLength(1);

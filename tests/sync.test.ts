@@ -1,10 +1,14 @@
 // Channels, select, deadlock reports and misuse, each program run twice: built as users
 // build it, and under GC stress (tests/helpers.ts), where it must behave the same.
+// The programs share one module per build mode (tests/programs/syncsuite.ts, tests/suites.ts);
+// the thread ring is the benchmark's own program.
 import { describe, it, expect } from "vitest";
 import { BUILD_MODES, buildAndRun as build, dumpLine, type TestBuildOptions } from "./helpers.js";
+import { runInSuite, SYNC_PROGRAMS } from "./suites.js";
 
 describe.each(BUILD_MODES)("$mode build", ({ gcStress, debug }) => {
-  const buildAndRun = (name: string, options: TestBuildOptions = {}) => build(name, { ...options, gcStress, debug });
+  const buildAndRun = (name: string, options: TestBuildOptions = {}) =>
+    name.includes("/") ? build(name, { ...options, gcStress, debug }) : runInSuite("syncsuite", SYNC_PROGRAMS, name, { ...options, gcStress, debug });
 
   describe("channels: classic programs", () => {
     it("runs Go's concurrent prime sieve to the 1000th prime", async () => {

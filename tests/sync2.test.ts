@@ -1,10 +1,12 @@
 // Semaphore, Once, Cond: each program run twice, built as users build it and under GC
-// stress (tests/helpers.ts), where it must behave the same.
+// stress (tests/helpers.ts), where it must behave the same. The programs share one module
+// per build mode (tests/programs/sync2suite.ts, tests/suites.ts).
 import { describe, it, expect } from "vitest";
-import { BUILD_MODES, buildAndRun as build, dumpLine } from "./helpers.js";
+import { BUILD_MODES, dumpLine } from "./helpers.js";
+import { runInSuite, SYNC2_PROGRAMS } from "./suites.js";
 
 describe.each(BUILD_MODES)("$mode build", ({ gcStress, debug }) => {
-  const buildAndRun = (name: string) => build(name, { gcStress, debug });
+  const buildAndRun = (name: string) => runInSuite("sync2suite", SYNC2_PROGRAMS, name, { gcStress, debug });
 
   describe("Semaphore", () => {
     it("bounds concurrency exactly and serves weighted requests first come, first served", async () => {

@@ -1,6 +1,7 @@
 import { describe, it, expect, vi } from "vitest";
 import { buildAndRun, buildProgram } from "./helpers.js";
-import { WeftProgram, FiberError, asyncImport, type RunResult } from "../host/runtime.js";
+import { WeftProgram, FiberError, asyncImport, type RunResult, type RuntimeOptions } from "../host/runtime.js";
+import { runInSuite, suiteImports, TIME_PROGRAMS } from "./suites.js";
 
 /** Loads a built program with captured output. */
 async function load(binary: Uint8Array, options: Parameters<typeof WeftProgram.load>[1] = {}) {
@@ -22,12 +23,16 @@ async function load(binary: Uint8Array, options: Parameters<typeof WeftProgram.l
  * two instants. `setup` runs before the program is loaded (it may wrap the fake timers);
  * the function it returns, after the run (it puts back what it wrapped).
  */
-async function runOnVirtualClock(binary: Uint8Array, setup: () => () => void = () => () => {}): Promise<{ result: RunResult; stdout: string[] }> {
+async function runOnVirtualClock(
+  binary: Uint8Array,
+  setup: () => () => void = () => () => {},
+  imports: RuntimeOptions["imports"] = {},
+): Promise<{ result: RunResult; stdout: string[] }> {
   vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setImmediate", "performance"] });
   let teardown = () => {};
   try {
     teardown = setup();
-    const { program, stdout } = await load(binary);
+    const { program, stdout } = await load(binary, { imports });
     const done = program.runAsync();
     await vi.runAllTimersAsync();
     return { result: await done, stdout };
@@ -41,7 +46,7 @@ describe("timers", () => {
   it("wakes 10,000 sleepers in deadline order, ties in spawn order, none early", async () => {
     // on a virtual clock, so that all 10,000 are asleep before the first deadline however
     // slow the machine is (the program checks that too)
-    const { stdout, result } = await runOnVirtualClock((await buildProgram("timerorder")).binary);
+    const { stdout, result } = await runOnVirtualClock((await buildProgram("timesuite")).binary, undefined, suiteImports(TIME_PROGRAMS, "timerorder"));
     expect(result.exitCode).toBe(0);
     const r = { stdout };
     expect(r.stdout).toEqual([
@@ -52,13 +57,13 @@ describe("timers", () => {
   });
 
   it("keeps the timers' invariants while 500 fibers arm and cancel timers at random", async () => {
-    const r = await buildAndRun("timerstress");
+    const r = await runInSuite("timesuite", TIME_PROGRAMS, "timerstress");
     expect(r.stdout).toEqual(["broken 0, checks many, receives many, both outcomes yes", "timers left 0, invariants ok"]);
     expect(r.exitCode).toBe(0);
   });
 
   it("makes sleep(0) yield to the other ready fibers", async () => {
-    const r = await buildAndRun("sleepzero");
+    const r = await runInSuite("timesuite", TIME_PROGRAMS, "sleepzero");
     expect(r.stdout).toEqual(["a0", "b0", "a1", "b1", "a2", "b2"]);
   });
 

@@ -132,8 +132,9 @@ describe("WASI demos under node:wasi", () => {
 // The same program built for both targets prints the same bytes and ends with the same
 // status: the runner reproduces the JS host's failure lines, deadlock and leak reports.
 describe("same output and exit status as the JS host", () => {
+  // [program, its arguments]
   const programs: [string, string[]][] = [
-    ["isolation", ["FAIL_KIND=3"]], // a runtime error (null element) in one fiber of 101
+    ["isolation", ["3"]], // a runtime error (null element) in one fiber of 101
     ["mainfails", []], // exit 1
     ["deadlock", []], // exit 2 with the dump
     ["timerdeadlock", []], // deadlock while no timer is left
@@ -141,11 +142,13 @@ describe("same output and exit status as the JS host", () => {
     ["selecttimeout", []], // select timeouts: the runner sleeps in poll_oneoff
     ["toplevel", []], // fault outside any fiber: exit 3
   ];
-  for (const [name, use] of programs) {
-    it(`${name}${use.length ? ` (${use.join(" ")})` : ""}`, async () => {
-      const js = await buildAndRun(name, { use });
-      const file = await buildWasi(`tests/programs/${name}.ts`, `${name}${use.join("").replace(/\W/g, "")}`, { use });
-      const wasi = await runWasi(file);
+  for (const [name, args] of programs) {
+    it(`${name}${args.length ? ` ${args.join(" ")}` : ""}`, async () => {
+      // isolation's kind: the WASI command's argument, the JS host's import; deadlock's JS
+      // build is core.test.ts's, with the debug checks (same output, one build fewer)
+      const js = await buildAndRun(name, name === "deadlock" ? { debug: true } : {}, name === "isolation" ? { isolation: { kind: () => Number(args[0]) } } : {});
+      const file = await buildWasi(`tests/programs/${name}.ts`, name);
+      const wasi = await runWasi(file, args);
       expect(wasi.stdout).toEqual(js.stdout);
       expect(wasi.stderr).toEqual(js.stderr);
       expect(wasi.status).toBe(js.exitCode);
@@ -163,7 +166,7 @@ describe("same output and exit status as the JS host", () => {
 
 describe("failures under WASI", () => {
   it("an abort fails only its fiber: the other 100 complete (wasm exception caught by the runner)", async () => {
-    const r = await runWasi(await buildWasi("tests/programs/isolation.ts", "abort", { use: ["FAIL_KIND=0"] }));
+    const r = await runWasi(await buildWasi("tests/programs/isolation.ts", "isolation"), ["0"]);
     expect(r).toEqual({
       status: 0,
       stdout: ["completed 100, failed 1, total 225000"],
@@ -181,14 +184,14 @@ describe("failures under WASI", () => {
   });
 
   it("a trap cannot be caught: the program ends with status 3 and says why", async () => {
-    const r = await runWasi(await buildWasi("tests/programs/isolation.ts", "trap", { use: ["FAIL_KIND=1"] }));
+    const r = await runWasi(await buildWasi("tests/programs/isolation.ts", "isolation"), ["1"]);
     expect(r.status).toBe(3);
     expect(r.stdout).toEqual([]);
     expect(r.stderr).toEqual(["weft: fatal: wasm trap: unreachable in isolation/failing (a trap cannot be caught under WASI: the program ends)"]);
   });
 
   it("without exception handling an abort reports the failure and ends the program with status 3", async () => {
-    const r = await runWasi(await buildWasi("tests/programs/isolation.ts", "noexceptions", { use: ["FAIL_KIND=0"], exceptions: "none" }));
+    const r = await runWasi(await buildWasi("tests/programs/isolation.ts", "noexceptions", { exceptions: "none" }), ["0"]);
     expect(r).toEqual({
       status: 3,
       stdout: [],
@@ -242,7 +245,7 @@ describe("the WASI module", () => {
       'unknown target "wat": expected "js" or "wasi"',
     );
     const jsModule = path.join(outDirOf(), "js-target.wasm");
-    await writeFile(jsModule, (await buildProgram("join")).binary);
+    await writeFile(jsModule, (await buildProgram("mainfails")).binary);
     const r = await runWasi(jsModule);
     expect(r.status).toBe(4);
     expect(r.stderr).toEqual([

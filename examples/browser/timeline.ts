@@ -199,7 +199,27 @@ export class TraceTimeline {
     c.beginPath();
     c.rect(LABEL_W, AXIS_H, pw, h - AXIS_H);
     c.clip();
+    // wake-up lines first, under the slices: a wake-up ends where the woken fiber's run
+    // begins, and a line drawn over a run one pixel wide would hide it
     const flows = new Map<number, TraceEvent>();
+    for (const e of this.trace.traceEvents) {
+      const row = rowOf.get(`${e.pid}:${e.tid}`);
+      if (row === undefined) continue;
+      if (e.ph === "s") {
+        flows.set(e.id!, e);
+      } else if (e.ph === "f") {
+        const s = flows.get(e.id!);
+        const from = s ? rowOf.get(`${s.pid}:${s.tid}`) : undefined;
+        if (!s || from === undefined) continue;
+        c.strokeStyle = "#d6dde680";
+        c.lineWidth = 1;
+        c.beginPath();
+        c.moveTo(x(s.ts), y(from) + ROW_H / 2);
+        c.lineTo(x(e.ts), y(row) + ROW_H / 2);
+        c.stroke();
+        counts.flows++;
+      }
+    }
     // slices snap to whole pixels (at least one wide), so that a slice shorter than a
     // pixel still shows in its own colour; blocks first, runs over them
     for (const pass of ["block", "run"]) {
@@ -243,19 +263,6 @@ export class TraceTimeline {
         c.lineTo(px + 3, y(row) + 6);
         c.fill();
         counts.instants++;
-      } else if (e.ph === "s") {
-        flows.set(e.id!, e);
-      } else if (e.ph === "f") {
-        const s = flows.get(e.id!);
-        const from = s ? rowOf.get(`${s.pid}:${s.tid}`) : undefined;
-        if (!s || from === undefined) continue;
-        c.strokeStyle = "#d6dde680";
-        c.lineWidth = 1;
-        c.beginPath();
-        c.moveTo(x(s.ts), y(from) + ROW_H / 2);
-        c.lineTo(x(e.ts), y(row) + ROW_H / 2);
-        c.stroke();
-        counts.flows++;
       }
     }
     c.restore();

@@ -1,9 +1,9 @@
 // Cond: a bounded buffer with signal, a start gate with broadcast.
 import { Cond, Mutex, Outcome, spawn, spawnWith, yieldNow, Fiber } from "weft";
 
-const m = new Mutex();
-const notEmpty = new Cond(m);
-const notFull = new Cond(m);
+let m: Mutex = changetype<Mutex>(0); // made by setup()
+let notEmpty: Cond = changetype<Cond>(0); // made by setup()
+let notFull: Cond = changetype<Cond>(0); // made by setup()
 const buffer = new Array<i32>();
 const CAPACITY = 2;
 let inside = 0; // fibers inside the critical section: must never exceed 1
@@ -55,8 +55,8 @@ function consumer(name: string): void {
 
 // ─── broadcast: a start gate ────────────────────────────────────────────────────────────
 
-const gateLock = new Mutex();
-const gate = new Cond(gateLock);
+let gateLock: Mutex = changetype<Mutex>(0); // made by setup()
+let gate: Cond = changetype<Cond>(0); // made by setup()
 let open = false;
 
 function runner(i: i32): void {
@@ -70,6 +70,7 @@ function runner(i: i32): void {
 }
 
 export function main(): void {
+  setup();
   const c1 = spawnWith(consumer, "c1", "c1");
   const c2 = spawnWith(consumer, "c2", "c2");
   const p = spawn(producer, "producer");
@@ -99,4 +100,17 @@ export function main(): void {
   console.log("signal without the lock: mutex locked " + gateLock.locked.toString() + ", cond waiting " + gate.waiting.toString());
   r.join();
   console.log("end: locked " + gateLock.locked.toString());
+}
+
+/**
+ * Makes the module-level objects, in the order of their declarations: in main, not at the
+ * top level, so that tests/programs/sync2suite.ts can run this program beside others
+ * without shifting their object ids (dumps and messages name objects by id).
+ */
+function setup(): void {
+  m = new Mutex();
+  notEmpty = new Cond(m);
+  notFull = new Cond(m);
+  gateLock = new Mutex();
+  gate = new Cond(gateLock);
 }
