@@ -20,6 +20,10 @@ export enum RunStatus {
   /** No fiber is ready, but a timer is pending (`__weft_next_deadline`) or a host call is
    *  outstanding: call `run` again at that deadline, or when the host completes a call. */
   Waiting = 3,
+  /** Threads build only: this thread found no work anywhere and counted itself idle: the
+   *  host sleeps on its wake word (`__weft_wake_word`) until it is woken, then calls
+   *  `run` again (sched/runq.ts). */
+  Parked = 4,
 }
 
 /** Why a fiber failed. */

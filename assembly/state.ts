@@ -47,7 +47,8 @@ import { STATS_SIZE, FAILURE_INFO_SIZE } from "./layout";
 //  24  publish       u32    suspend primitives (what the trampoline     run (after save),
 //                           must publish: PUBLISH_*), run (clears;      failCurrent (clears)
 //                           in a wasm global)
-//  28  (free: the list a publication puts the fiber on is its record's `waitList`)
+//  28  holdsSched u32   sched/lock.ts (threads build: this thread      run (after publish),
+//                           holds the scheduler lock)                   failCurrent
 //  32  publishAt     f64    mayBlock, sleep (the timer's deadline)      run (publish)
 //  40  pendingGuard  i32    guard checks before they abort (kind + 1)   failCurrent
 //  44  misuse        u32    misuse() before it aborts                   failCurrent
@@ -137,6 +138,10 @@ export namespace T {
   @inline export function publish(): u32 { return tPublish; }
   // @ts-ignore: decorator
   @inline export function setPublish(v: u32): void { tPublish = v; }
+  // @ts-ignore: decorator
+  @inline export function holdsSched(): bool { return load<u32>(rec(), 28) != 0; }
+  // @ts-ignore: decorator
+  @inline export function setHoldsSched(v: bool): void { store<u32>(rec(), <u32>v, 28); }
   // @ts-ignore: decorator
   @inline export function publishAt(): f64 { return load<f64>(rec(), 32); }
   // @ts-ignore: decorator
@@ -304,6 +309,43 @@ export namespace S {
   @inline export function blocks(): u64 { return load<u64>(SHARED, 48); }
   // @ts-ignore: decorator
   @inline export function setBlocks(v: u64): void { store<u64>(SHARED, v, 48); }
+
+  // The counters several threads update (threads build: atomic read-modify-writes; the
+  // default build: the plain load and store it always made).
+  /** The next fiber id (`lastId` + 1, stored): unique across threads. */
+  // @ts-ignore: decorator
+  @inline export function nextId(): u32 {
+    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    if (isDefined(WEFT_THREADS)) return atomic.add<u32>(SHARED, 1, 12) + 1;
+    let id = lastId() + 1;
+    setLastId(id);
+    return id;
+  }
+  // @ts-ignore: decorator
+  @inline export function countSpawn(): void {
+    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    if (isDefined(WEFT_THREADS)) atomic.add<u64>(SHARED, 1, 40);
+    else setSpawned(spawned() + 1);
+  }
+  // @ts-ignore: decorator
+  @inline export function countBlock(): void {
+    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    if (isDefined(WEFT_THREADS)) atomic.add<u64>(SHARED, 1, 48);
+    else setBlocks(blocks() + 1);
+  }
+  // @ts-ignore: decorator
+  @inline export function countFailure(): void {
+    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    if (isDefined(WEFT_THREADS)) atomic.add<u32>(SHARED, 1, 32);
+    else setFailed(failed() + 1);
+  }
+  /** Adds `d` (wrapping: a negative change as its two's complement) to `savedBytes`. */
+  // @ts-ignore: decorator
+  @inline export function addSavedBytes(d: u32): void {
+    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    if (isDefined(WEFT_THREADS)) atomic.add<u32>(SHARED, d, 36);
+    else setSavedBytes(savedBytes() + d);
+  }
 }
 
 // the threads build fills each thread's record when the thread starts (assembly/threads.ts)

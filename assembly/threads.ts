@@ -27,6 +27,7 @@ import { Scratch, ShadowStack, SCRATCH_BYTES, setThreadStacks, staticScratch } f
 import { STATS_SIZE, FAILURE_INFO_SIZE } from "./layout";
 import { registerThread, THREAD_RECORD, THREAD_TABLE, MAX_THREADS } from "./rt/heap";
 import { worldEnter, worldLeave, collections, collectWorld } from "./rt/itcms";
+import { setSchedThreads, wakeWord } from "./sched/runq";
 
 function align16(n: usize): usize {
   return (n + 15) & ~15;
@@ -123,4 +124,22 @@ export function __weft_collect_world(): void {
 /** The calling thread's index. */
 export function __weft_thread_index(): i32 {
   return T.index();
+}
+
+/**
+ * Before any thread runs the scheduler (`__weft_run`) and before `__weft_start`: the
+ * program runs its fibers on `threads` scheduler threads, whose indices are below `scan`
+ * (a host that keeps thread 0 for itself passes N and N + 1). Sets when a deadlock is
+ * declared (every scheduler thread idle) and which rings are stolen from (sched/runq.ts).
+ */
+export function __weft_sched_threads(threads: i32, scan: i32): void {
+  setSchedThreads(threads, scan);
+}
+
+/**
+ * The address of thread `index`'s wake word: when `__weft_run` returns 4 (Parked) the
+ * host sleeps while the word holds 1 (`Atomics.wait`), then calls `__weft_run` again.
+ */
+export function __weft_wake_word(index: i32): usize {
+  return wakeWord(index);
 }

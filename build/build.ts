@@ -45,7 +45,7 @@ import {
 import { planInstrumentation, checkPlan, asyncifyListEntry } from "./instrument.js";
 import { insertSafepoints, SAFEPOINT } from "./preempt.js";
 import { CORE } from "./core.js";
-import { threadsAscArgs, moveGlobalsToMemory, checkAsyncifyGlobals, initMemoryOnce, passivateData } from "./threads.js";
+import { threadsAscArgs, moveGlobalsToMemory, checkAsyncifyGlobals, initMemoryOnce, passivateData, hoistStackStores, checkStackReads } from "./threads.js";
 
 /**
  * Where a program runs. `js`: the JavaScript host (host/runtime.ts) drives the module
@@ -299,6 +299,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
       binaryen.setPassArgument("asyncify-addlist", plan.indirectCallers.map(asyncifyListEntry).join("\n"));
       binaryen.setPassArgument("asyncify-propagate-addlist", "1");
     }
+    if (asyncify && options.threads) checkStackReads(module, binaryen, (name) => plan.suspending.has(name));
     if (asyncify) module.runPasses(["asyncify"]);
     binaryen.clearPassArguments();
     if (wasi && bindExceptions(module, options.exceptions ?? "legacy")) {
@@ -419,7 +420,10 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
     afterCompile(module: binaryen.Module): void {
       super.afterCompile(module);
       preempted.push(...insertSafepoints(module, preempt, this.binaryen));
-      if (options.threads) moveGlobalsToMemory(module, this.binaryen, START_EXPORT);
+      if (options.threads) {
+        moveGlobalsToMemory(module, this.binaryen, START_EXPORT);
+        hoistStackStores(module, this.binaryen);
+      }
     }
   };
   const { error } = await asc.main(args, {

@@ -181,10 +181,9 @@ export function moveGlobalsToMemory(module: binaryen.Module, api: Api, startExpo
  */
 function rewrite(api: Api, expr: binaryen.ExpressionRef, f: (e: binaryen.ExpressionRef) => binaryen.ExpressionRef): binaryen.ExpressionRef {
   const id = api.getExpressionId(expr);
-  if (id === api.LocalGetId || id === api.ConstId || id === api.NopId || id === api.UnreachableId || id === api.MemorySizeId || id === api.DataDropId || id === api.AtomicFenceId) {
-    return expr;
+  if (id === api.LocalGetId || id === api.GlobalGetId || id === api.ConstId || id === api.NopId || id === api.UnreachableId || id === api.MemorySizeId || id === api.DataDropId || id === api.AtomicFenceId) {
+    return f(expr);
   }
-  if (id === api.GlobalGetId) return f(expr);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const info = api.getExpressionInfo(expr) as any;
   const r = (child: number | undefined | null, set: (c: number) => void) => {
@@ -427,4 +426,138 @@ export function passivateData(binary: Uint8Array): Uint8Array<ArrayBuffer> {
     o += part.length;
   }
   return out;
+}
+
+const STACK_POINTER = "~lib/memory/__stack_pointer";
+
+/**
+ * Runs on the module asc compiled, before asc optimizes it: makes every store into the
+ * shadow stack whose value makes a call evaluate that value first, and read the stack
+ * pointer after it.
+ *
+ * Why: the threads build resumes a fiber on whichever thread takes it, with its
+ * shadow-stack slice copied under *that* thread's fiber base (sched/run.ts), so every
+ * shadow-stack address changes when a fiber moves. Asyncify saves a function's locals at
+ * a suspend and restores them on the rewind; an operand evaluated before a suspending
+ * call (asyncify's flattening keeps it in a local) comes back holding an address in the
+ * *old* thread's stack, and a store through it corrupts whatever that thread runs now.
+ * AssemblyScript emits exactly that whenever a managed result of a call goes into a
+ * shadow-stack slot (`i32.store (global.get $__stack_pointer) (call ...)`: wasm evaluates
+ * the address first), and asc's optimizer then caches such addresses in locals across
+ * the call. Rewritten before the optimizer, the value is computed first; the optimizer
+ * cannot move the stack pointer's read back above a call (the call may write it).
+ * Which calls may suspend is not known yet (instrument.ts runs later), so every store
+ * whose value makes any call is rewritten: the threads build only. `checkStackReads`
+ * verifies the result before the asyncify pass. Returns how many stores it rewrote.
+ */
+export function hoistStackStores(module: binaryen.Module, api: Api): number {
+  let hoisted = 0;
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const fn = module.getFunctionByIndex(i);
+    const info = api.getFunctionInfo(fn);
+    if (info.module || !info.body) continue;
+    const body = rewrite(api, info.body, (e) => {
+      if (api.getExpressionId(e) !== api.StoreId) return e;
+      const store = api.getExpressionInfo(e) as binaryen.StoreInfo;
+      if (!some(api, store.ptr, (x) => isStackPointer(api, x)) || !mayCall(api, store.value, () => true) || mayCall(api, store.ptr, () => true)) return e;
+      const type = api.getExpressionType(store.value);
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const local = (api as any)._BinaryenFunctionAddVar(fn, type) as number;
+      setters(api).Store.setValue(e, module.local.get(local, type));
+      hoisted++;
+      return module.block(null, [module.local.set(local, store.value), e], api.none);
+    });
+    if (body !== info.body) setters(api).Function.setBody(fn, body);
+  }
+  return hoisted;
+}
+
+/**
+ * Before the asyncify pass: throws if an expression of a function that can suspend
+ * (`suspends`) reads the stack pointer before, in evaluation order, a call that may
+ * suspend (see `hoistStackStores`). It sees expressions only: an address cached in a
+ * local across such a call is not detected (hoistStackStores removes the pattern that
+ * produces them).
+ */
+export function checkStackReads(module: binaryen.Module, api: Api, suspends: (name: string) => boolean): void {
+  for (let i = 0; i < module.getNumFunctions(); i++) {
+    const fn = module.getFunctionByIndex(i);
+    const info = api.getFunctionInfo(fn);
+    if (info.module || !info.body || !suspends(info.name)) continue;
+    checkFunctionStackReads(api, fn, suspends);
+  }
+}
+
+/** `checkStackReads` for one function. */
+function checkFunctionStackReads(api: Api, fn: binaryen.FunctionRef, suspends: (name: string) => boolean): void {
+  const info = api.getFunctionInfo(fn);
+  visit(api, info.body, (e) => {
+    const children = childrenOf(api, e);
+    for (let i = 0; i < children.length; i++) {
+      if (!some(api, children[i], (x) => isStackPointer(api, x))) continue;
+      for (let j = i + 1; j < children.length; j++) {
+        if (mayCall(api, children[j], suspends)) {
+          throw new BuildError(`internal: the threads build found a shadow-stack address held across a suspending call in ${info.name}: a fiber resumed on another thread would use the old thread's stack`);
+        }
+      }
+    }
+  });
+}
+
+function isStackPointer(api: Api, e: binaryen.ExpressionRef): boolean {
+  return api.getExpressionId(e) === api.GlobalGetId && (api.getExpressionInfo(e) as binaryen.GlobalGetInfo).name === STACK_POINTER;
+}
+
+/** Does `e` contain a call that may suspend (a call of a function `suspends` names, or any indirect call)? */
+function mayCall(api: Api, e: binaryen.ExpressionRef, suspends: (name: string) => boolean): boolean {
+  return some(api, e, (x) => {
+    const id = api.getExpressionId(x);
+    if (id === api.CallIndirectId) return true;
+    return id === api.CallId && suspends((api.getExpressionInfo(x) as binaryen.CallInfo).target);
+  });
+}
+
+/** The children of `e` in evaluation order (the kinds `rewrite` walks). */
+function childrenOf(api: Api, e: binaryen.ExpressionRef): binaryen.ExpressionRef[] {
+  const id = api.getExpressionId(e);
+  const kinds = [api.IfId, api.BreakId, api.SwitchId, api.CallId, api.CallIndirectId, api.StoreId, api.BinaryId, api.SelectId, api.MemoryCopyId, api.MemoryFillId, api.MemoryInitId, api.AtomicRMWId, api.AtomicCmpxchgId, api.AtomicWaitId, api.AtomicNotifyId];
+  if (!kinds.includes(id)) return [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const info = api.getExpressionInfo(e) as any;
+  const list = (...xs: (number | undefined | null)[]) => xs.filter((x): x is number => !!x);
+  switch (id) {
+    case api.IfId: return list(info.condition);
+    case api.BreakId: return list(info.value, info.condition);
+    case api.SwitchId: return list(info.value, info.condition);
+    case api.CallId: return [...info.operands];
+    case api.CallIndirectId: return [...info.operands, info.target];
+    case api.StoreId: return list(info.ptr, info.value);
+    case api.BinaryId: return list(info.left, info.right);
+    case api.SelectId: return list(info.ifTrue, info.ifFalse, info.condition);
+    case api.MemoryCopyId: return list(info.dest, info.source, info.size);
+    case api.MemoryFillId: return list(info.dest, info.value, info.size);
+    case api.MemoryInitId: return list(info.dest, info.offset, info.size);
+    case api.AtomicRMWId: return list(info.ptr, info.value);
+    case api.AtomicCmpxchgId: return list(info.ptr, info.expected, info.replacement);
+    case api.AtomicWaitId: return list(info.ptr, info.expected, info.timeout);
+    case api.AtomicNotifyId: return list(info.ptr, info.notifyCount);
+    default: return [];
+  }
+}
+
+/** Calls `f` on every expression of the tree at `e` (through the kinds `rewrite` walks). */
+function visit(api: Api, e: binaryen.ExpressionRef, f: (x: binaryen.ExpressionRef) => void): void {
+  rewrite(api, e, (x) => {
+    f(x);
+    return x;
+  });
+}
+
+/** True if `f` holds for some expression of the tree at `e`. */
+function some(api: Api, e: binaryen.ExpressionRef, f: (x: binaryen.ExpressionRef) => boolean): boolean {
+  let found = false;
+  visit(api, e, (x) => {
+    if (!found && f(x)) found = true;
+  });
+  return found;
 }

@@ -10,6 +10,12 @@
 // record (`T.pendingGuard`) before they abort, so that `failCurrent` reports the right
 // kind; `misuse` (failure.ts) does the same with `T.misuse`.
 //
+// Threads build: any thread fails fibers and the host takes their failures from one
+// thread, so the queue is a list under its own lock (FAIL_LOCK, runq.ts), and a fiber
+// that fails holding the scheduler lock releases it (lock.ts). Only one thread may take
+// failures (the host's thread 0): the block the fields are written to, and the strings
+// kept alive for the host, are one per program.
+//
 // Invariants: a failed fiber is finished (finish.ts) exactly once; a fiber that fails in
 // the middle of suspending was never published (its intent, `T.publish`, is dropped), so
 // it is on no queue or list put there by that suspension.
@@ -23,10 +29,20 @@ import { Scratch, ShadowStack, SCRATCH_SIZE, GUARD_SIZE } from "../stack";
 import { endUnwind, abandonUnwind } from "../switch";
 import { detachWaiting } from "./wait";
 import { finish } from "./finish";
+import { holdsSched, unlockSched } from "./lock";
+import { SCHED, FAIL_LOCK } from "./runq";
+import { lockWord, unlockWord } from "../rt/lock";
 
 /** Failures the host has not yet taken (`takeFailure`), oldest first. */
 let unreported = new Array<Failure>();
 let unreportedHead: i32 = 0;
+/** Threads build: the failures not yet taken, a list under FAIL_LOCK (nothing allocates under it). */
+@final class FailureNode {
+  next: FailureNode | null = null;
+  constructor(public failure: Failure) {}
+}
+let sharedHead: FailureNode | null = null;
+let sharedTail: FailureNode | null = null;
 /** The failure last handed to the host, and its text: alive until the next one. */
 let lastTaken: Failure | null = null;
 let lastText: string | null = null;
@@ -89,6 +105,11 @@ function overflowMessage(kind: FailureKind): string {
  * fault outside any fiber, which ends the program).
  */
 export function failCurrent(kind: FailureKind, message: string | null, file: string | null, line: u32, column: u32): bool {
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) {
+    // a fiber that failed while it held the scheduler lock (lock.ts) leaves it free
+    if (holdsSched()) unlockSched();
+  }
   abandonUnwind();
   // a fiber that failed while suspending is not published
   T.setPublish(PUBLISH_NONE);
@@ -120,12 +141,14 @@ function failFiber(f: usize, kind: FailureKind, message: string, file: string | 
   let failure = new Failure(Rec.id(f), changetype<string | null>(Rec.name(f)), kind, message, file !== null ? file : "", line, column);
   if (traceOn) traceFail(f, kind, message);
   Rec.setRef(f, F_FAILURE, changetype<usize>(failure));
-  unreported.push(failure);
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) queueShared(failure);
+  else unreported.push(failure);
   // The running fiber is never Ready (no primitive queues its caller: the trampoline
   // publishes it after the save); one that failed in the middle of blocking may have
   // recorded a wait list, or joined this slice's pending sleeps.
   detachWaiting(f);
-  S.setFailed(S.failed() + 1);
+  S.countFailure();
   T.setCurrent(0);
   finish(f, FiberState.Failed);
 }
@@ -135,14 +158,22 @@ function failFiber(f: usize, kind: FailureKind, message: string, file: string | 
  * address (layout.ts `FAILURE_*`), or returns 0 if there is none.
  */
 export function takeFailure(): usize {
-  if (unreportedHead >= unreported.length) {
-    if (unreportedHead > 0) {
-      unreported = new Array<Failure>();
-      unreportedHead = 0;
+  let failure: Failure;
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) {
+    let taken = takeShared();
+    if (taken === null) return 0;
+    failure = taken;
+  } else {
+    if (unreportedHead >= unreported.length) {
+      if (unreportedHead > 0) {
+        unreported = new Array<Failure>();
+        unreportedHead = 0;
+      }
+      return 0;
     }
-    return 0;
+    failure = unreported[unreportedHead++];
   }
-  let failure = unreported[unreportedHead++];
   let at = T.failureInfo();
   store<u32>(at + FAILURE_FIBER_ID, failure.fiberId);
   store<u32>(at + FAILURE_KIND, <u32>failure.kind);
@@ -157,4 +188,27 @@ export function takeFailure(): usize {
   lastTaken = failure;
   lastText = text;
   return at;
+}
+
+/** Threads build: queues a failure for the host (any thread fails fibers). */
+function queueShared(failure: Failure): void {
+  let node = new FailureNode(failure);
+  lockWord(SCHED + FAIL_LOCK);
+  let tail = sharedTail;
+  if (tail !== null) tail.next = node;
+  else sharedHead = node;
+  sharedTail = node;
+  unlockWord(SCHED + FAIL_LOCK);
+}
+
+/** Threads build: the oldest failure not taken, or null. */
+function takeShared(): Failure | null {
+  lockWord(SCHED + FAIL_LOCK);
+  let node = sharedHead;
+  if (node !== null) {
+    sharedHead = node.next;
+    if (sharedHead === null) sharedTail = null;
+  }
+  unlockWord(SCHED + FAIL_LOCK);
+  return node !== null ? node.failure : null;
 }

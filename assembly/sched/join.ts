@@ -6,6 +6,13 @@
 // so blocked like any other waiter: dumps name it (`join #2 "worker"`), cancellation and
 // deadlines take it off the list the same way, and there is one list type to reason about.
 //
+// Threads build: the target may end on another thread while its joiner blocks. The joiner
+// takes the scheduler lock (lock.ts), checks the target's state, and if it still runs,
+// blocks with the lock held; the trampoline releases it once the joiner is on the list
+// (run.ts). `finish` takes the lock to end the fiber and wake the list, so the joiner is
+// either on the list by then or sees the fiber ended: no lost wake-up. The list is
+// allocated before the lock (nothing allocates under it).
+//
 // Invariants: a fiber that has ended has no joiners waiting; joining an ended fiber
 // returns at once; a fiber never waits on its own joiners list (joining oneself fails).
 
@@ -14,6 +21,7 @@ import { T } from "../state";
 import { misuse } from "../failure";
 import { WaitList, WaitKind } from "../sync/waitlist";
 import { block } from "./wait";
+import { lockSched, unlockSched, holdsSched } from "./lock";
 
 /**
  * Blocks until the fiber at `target` ends. Returns its failure's address (0 if it
@@ -24,7 +32,10 @@ export function join(target: usize): usize {
   let self = T.current();
   if (self == 0) misuse("join() called outside a fiber");
   if (target == self) misuse("fiber " + fiberLabel(target) + " cannot join itself: it would wait forever");
-  if (Rec.state(target) < FiberState.Done) {
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) {
+    if (Rec.state(target) < FiberState.Done && joinShared(target) != Outcome.Ok) return 0;
+  } else if (Rec.state(target) < FiberState.Done) {
     if (block(joinersOf(target)) != Outcome.Ok) return 0;
   }
   Rec.setOutcome(self, Outcome.Ok);
@@ -41,4 +52,28 @@ function joinersOf(target: usize): usize {
     Rec.setRef(target, F_JOINERS, list);
   }
   return list;
+}
+
+/** `join`'s wait in the threads build (see the top of this file); the wait's outcome. */
+function joinShared(target: usize): Outcome {
+  let fresh: WaitList | null = null;
+  if (Rec.joiners(target) == 0) {
+    fresh = new WaitList(WaitKind.Join, Rec.id(target));
+    fresh._owner = target;
+  }
+  lockSched();
+  if (Rec.state(target) >= FiberState.Done) {
+    unlockSched();
+    return Outcome.Ok;
+  }
+  let list = Rec.joiners(target);
+  if (list == 0) {
+    list = changetype<usize>(fresh);
+    Rec.setRef(target, F_JOINERS, list);
+  }
+  let outcome = block(list);
+  // not blocked (cancelled, or past its deadline): the lock is still this thread's;
+  // blocked: the trampoline released it, and this may be another thread
+  if (holdsSched()) unlockSched();
+  return outcome;
 }

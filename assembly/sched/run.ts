@@ -58,6 +58,8 @@ import { finish } from "./finish";
 import { fireTimers } from "./fire";
 import { guardFailure, corruptedFailure, scratchOverflow } from "./fail";
 import { checkQueues } from "./check";
+import { findRunnable, claim, idle, unpark, ended, END_MAIN } from "./runq";
+import { unlockSched, holdsSched } from "./lock";
 
 export { RunStatus };
 
@@ -100,7 +102,7 @@ function resizeSaved(f: usize, block: usize, need: usize): usize {
     heap.free(block);
   }
   block = Saved.alloc(need);
-  S.setSavedBytes(S.savedBytes() + <u32>(Saved.capacity(block) - cap));
+  S.addSavedBytes(<u32>(Saved.capacity(block) - cap));
   Rec.setSaved(f, block);
   return block;
 }
@@ -158,12 +160,27 @@ function sliceOver(): bool {
 export function run(budget: u32, until: f64): RunStatus {
   let base = __stack_pointer;
   T.setFiberBase(base);
-  // @ts-ignore: WEFT_DEBUG is defined by `weft build --debug` (asc --use), unknown to TypeScript
-  if (isDefined(WEFT_DEBUG)) checkQueues();
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) {
+    // back from the host's wait on the wake word (or a budget's return): running again
+    unpark();
+  } else {
+    // @ts-ignore: WEFT_DEBUG is defined by `weft build --debug` (asc --use), unknown to TypeScript
+    if (isDefined(WEFT_DEBUG)) checkQueues();
+  }
   let now = beginSlice(until);
   if (TimerHeap.size() != 0) fireTimers(now);
   while (true) {
-    if (S.mainEnd()) {
+    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    if (isDefined(WEFT_THREADS)) {
+      // main ended, or every thread went idle (runq.ts): over for every thread, and for
+      // good: each thread's host stops calling
+      let end = ended();
+      if (end != 0) {
+        armPendingSleeps();
+        return end == END_MAIN ? RunStatus.MainEnded : RunStatus.Idle;
+      }
+    } else if (S.mainEnd()) {
       // reported once: fibers spawned by the host afterwards still run (interop.ts)
       S.setMainEnd(false);
       armPendingSleeps();
@@ -174,19 +191,32 @@ export function run(budget: u32, until: f64): RunStatus {
     if (budget-- == 0 || (left < 0 && sliceOver())) {
       armPendingSleeps();
       // @ts-ignore: WEFT_DEBUG is defined by `weft build --debug` (asc --use), unknown to TypeScript
-      if (isDefined(WEFT_DEBUG)) checkQueues();
+      if (!isDefined(WEFT_THREADS) && isDefined(WEFT_DEBUG)) checkQueues();
       return RunStatus.Budget;
     }
-    let f = dequeue();
+    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    let f = isDefined(WEFT_THREADS) ? findRunnable() : dequeue();
     if (f == 0) {
       // out of ready fibers: the clock decides whether timers wake some
       now = hostNow();
       flushSleeps(now);
-      if (TimerHeap.size() == 0) return hostCallsPending() != 0 ? RunStatus.Waiting : RunStatus.Idle;
+      if (TimerHeap.size() == 0) {
+        if (hostCallsPending() != 0) return RunStatus.Waiting;
+        // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+        if (!isDefined(WEFT_THREADS)) return RunStatus.Idle;
+        // no work on any thread: spin, then park (or find the program over)
+        let status = idle();
+        if (status >= 0) return <RunStatus>status;
+        continue;
+      }
       fireTimers(now);
-      f = dequeue();
+      // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+      f = isDefined(WEFT_THREADS) ? findRunnable() : dequeue();
       if (f == 0) return RunStatus.Waiting;
     }
+    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    if (isDefined(WEFT_THREADS)) claim(f);
+
     // woken by its operation before its timer fired: the timer goes
     let timer = Rec.timer(f);
     if (timer != 0) TimerHeap.cancel(timer);
@@ -230,6 +260,12 @@ export function run(budget: u32, until: f64): RunStatus {
         save(f, __stack_pointer, base, frameBytes);
         T.setCurrent(0);
         publish(f);
+        // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+        if (isDefined(WEFT_THREADS)) {
+          // a primitive that blocked under the scheduler lock (join): the fiber is on
+          // its list now, so a waker that takes the lock finds it there (Go's gopark)
+          if (holdsSched()) unlockSched();
+        }
       }
     } else {
       finish(f, FiberState.Done);

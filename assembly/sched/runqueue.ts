@@ -14,11 +14,19 @@
 //   - only fibers whose frames are saved (or that never ran) are queued: the trampoline
 //     publishes a suspending fiber after `save` (suspend.ts), never the primitive.
 //
+// The threads build (`weft build --threads`) replaces this queue by one ring per thread,
+// an injection queue and stealing (runq.ts): `enqueue` and `readyCount` switch on
+// WEFT_THREADS at compile time, so the default build keeps exactly this code; the
+// trampoline takes work there with `findRunnable`. A ring measured 8-14% slower than this
+// list on the thread ring benchmark with one thread (docs/PERFORMANCE.md), hence two
+// queues.
+//
 // Rejected: managed (GC-tracked) links: a write barrier on every switch. The live list
 // keeps fibers alive instead (live.ts); the queue only points at live fibers.
 
 import { FiberState, Rec, fiberLabel } from "../record";
 import { S } from "../state";
+import { runqPut, queuedCount } from "./runq";
 
 /** Puts `f` at the tail of the run queue and makes it Ready. */
 // @ts-ignore: decorator
@@ -26,6 +34,11 @@ import { S } from "../state";
   // a queued fiber is Ready; queueing it again would corrupt the queue
   if (Rec.state(f) == FiberState.Ready) queuedTwice(f);
   Rec.setState(f, FiberState.Ready);
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) {
+    runqPut(f);
+    return;
+  }
   Rec.setNext(f, 0);
   let tail = S.runTail();
   if (tail != 0) Rec.setNext(tail, f);
@@ -52,6 +65,8 @@ function queuedTwice(f: usize): void {
 
 /** Fibers on the run queue (walks it: read with the counters, never on the switch path). */
 export function readyCount(): u32 {
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) return queuedCount();
   let n: u32 = 0;
   for (let p = S.runHead(); p != 0; p = Rec.next(p)) n++;
   return n;

@@ -22,6 +22,7 @@ import { hostNow } from "../platform";
 import { misuse } from "../failure";
 import { TimerHeap } from "../timer";
 import { yieldNow, park, willWake } from "./suspend";
+import { schedThreads } from "./runq";
 
 /**
  * Blocks the running fiber until the host clock reaches `until` (or its deadline, if
@@ -35,6 +36,8 @@ import { yieldNow, park, willWake } from "./suspend";
   // is not the common case goes out of line
   let f = T.current();
   if (f == 0 || past || (Rec.flags(f) & (CANCELLED | HAS_DEADLINE))) return sleepSlow(until, past);
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) timersOnThreads();
   Rec.setWaitList(f, SLEEPING);
   willWake(until);
   park();
@@ -48,6 +51,8 @@ import { yieldNow, park, willWake } from "./suspend";
   if (f == 0 || !(ms > 0) || ms == Infinity || (Rec.flags(f) & (CANCELLED | HAS_DEADLINE))) {
     return sleepSlow(ms > 0 ? hostNow() + ms : 0, !(ms > 0));
   }
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) timersOnThreads();
   Rec.setDeadline(f, ms);
   Rec.setNext(f, 0);
   let tail = T.sleepTail();
@@ -80,6 +85,15 @@ export function flushSleeps(now: f64): void {
   }
 }
 
+/**
+ * Threads build: timers are one heap per program that only one thread may touch so far
+ * (docs/THREADS.md, step 2's next part); with more than one scheduler thread a sleep
+ * fails its fiber with that said, rather than racing on the heap.
+ */
+function timersOnThreads(): void {
+  if (schedThreads() > 1) misuse("sleep() and timers cannot run on more than one thread yet (docs/THREADS.md): run this program on one thread");
+}
+
 /** `sleepUntilHost` outside a fiber, for a time already past, cancelled, or with a deadline. */
 function sleepSlow(until: f64, past: bool): Outcome {
   let f = T.current();
@@ -99,6 +113,8 @@ function sleepSlow(until: f64, past: bool): Outcome {
     Rec.setOutcome(f, result);
     return result;
   }
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) timersOnThreads();
   Rec.setWaitList(f, SLEEPING);
   willWake(until);
   park();

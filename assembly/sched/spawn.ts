@@ -6,7 +6,12 @@
 // named), puts it on the live list and at the tail of the run queue. It first runs when
 // the scheduler reaches it; the spawner keeps running until it yields or blocks.
 //
-// Invariants: ids increase from 1 (`main`) in spawn order; a new record stays white (no
+// Threads build: ids come from an atomic counter (unique across threads, increasing on each
+// thread), the live-list insertion takes the scheduler lock (lock.ts), and the fiber is
+// complete before `enqueue` makes it visible: another thread may start it at once.
+//
+// Invariants: ids increase from 1 (`main`) in spawn order (with threads: unique, and
+// increasing in each thread's spawn order); a new record stays white (no
 // allocation between `__new` and `liveAdd`), so none of its stores needs a write barrier.
 
 import { EntryKind, FiberState, Rec, SLOT_IS_REF, F_NAME } from "../record";
@@ -16,8 +21,13 @@ import { addMember } from "../scopecore";
 import { Fiber } from "../fiber";
 import { enqueue } from "./runqueue";
 import { liveAdd } from "./live";
+import { lockSched, unlockSched } from "./lock";
 import { readyAddress } from "./wait";
 import { traceOn, traceSpawn } from "../trace";
+
+/** Threads build: `kind` flag from spawnWith, the argument is managed (newFiber marks the slot). */
+// @ts-ignore: decorator
+@inline const KIND_REF: u8 = 0x80;
 
 function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
   // Allocated without running a constructor: AssemblyScript's would store a zero into
@@ -26,11 +36,18 @@ function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
   // allocates, so no GC step runs before the live list holds the record, and the record
   // stays white until then.
   let f = __new(offsetof<Fiber>(), idof<Fiber>());
-  let id = S.lastId() + 1;
-  S.setLastId(id);
-  Rec.setId(f, id);
+  Rec.setId(f, S.nextId());
   Rec.initRef(f, F_NAME, changetype<usize>(name));
   Rec.setState(f, FiberState.Blocked); // not yet queued (enqueue makes it Ready)
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) {
+    // a managed argument (spawnWith) is marked before the fiber is queued: another thread
+    // may take it from the ring and start it at once
+    if (kind & KIND_REF) {
+      kind &= ~KIND_REF;
+      Rec.setFlags(f, SLOT_IS_REF);
+    }
+  }
   Rec.setKind(f, kind);
   Rec.setFn(f, fn);
   Rec.initSlot(f, arg);
@@ -41,9 +58,17 @@ function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
     if (current != 0) scope = Rec.scope(current);
   }
   if (scope != 0) addMember(f, scope);
-  liveAdd(f);
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) {
+    // other threads spawn and end fibers at the same time (lock.ts)
+    lockSched();
+    liveAdd(f);
+    unlockSched();
+  } else {
+    liveAdd(f);
+  }
   if (traceOn) traceSpawn(f, T.current());
-  S.setSpawned(S.spawned() + 1);
+  S.countSpawn();
   enqueue(f);
   return changetype<Fiber>(f);
 }
@@ -81,6 +106,11 @@ export function spawnWith<T>(fn: (arg: T) => void, arg: T, name: string | null =
     kind = <u8>EntryKind.I32;
     // @ts-ignore: T is an integer, a bool or an unmanaged pointer here
     bits = <u64><u32>arg;
+  }
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) {
+    // newFiber marks the slot before it queues the fiber (the barrier is empty there)
+    return newFiber(name, isManaged<T>() ? kind | KIND_REF : kind, fn.index, bits);
   }
   let fiber = newFiber(name, kind, fn.index, bits);
   if (isManaged<T>()) {

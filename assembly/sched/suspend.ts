@@ -63,7 +63,7 @@ export function park(): void {
 // @ts-ignore: decorator
 @inline export function suspend(f: usize): void {
   Rec.setState(f, FiberState.Blocked);
-  S.setBlocks(S.blocks() + 1);
+  S.countBlock();
   beginUnwind();
 }
 

@@ -23,6 +23,8 @@
 // the list itself by its owner, which every fiber blocked on it holds on its stack.
 
 import { Rec, fiberLabel } from "../record";
+import { misuse } from "../failure";
+import { schedThreads } from "../sched/runq";
 
 /** What a list's waiters wait for, as shown in dumps. */
 export enum WaitKind {
@@ -197,6 +199,10 @@ export class WaitList {
   _owner: usize = 0;
 
   constructor(kind: WaitKind, ownerId: u32, label: string | null = null) {
+    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    if (isDefined(WEFT_THREADS)) {
+      if (kind != WaitKind.Join && schedThreads() > 1) notOnThreads(kind);
+    }
     this.kind = kind;
     this.ownerId = ownerId;
     this._label = label;
@@ -237,3 +243,15 @@ export class WaitList {
 // build fails if the class is ever reordered.
 // @ts-ignore: compile-time check
 if (offsetof<WaitList>("_head") != 0 || offsetof<WaitList>("_tail") != 4 || offsetof<WaitList>("length") != 8) ERROR("WaitList: _head, _tail, length must be its first fields (Waiters reads them by offset)");
+
+/**
+ * Threads build: every primitive but `join` keeps its state unlocked so far (docs/THREADS.md,
+ * step 2's next part); with more than one scheduler thread, making one fails the fiber
+ * with that said, rather than racing.
+ */
+function notOnThreads(kind: WaitKind): void {
+  let what = kind <= WaitKind.ChannelRecv ? "channels and select" : kind == WaitKind.Mutex ? "Mutex" :
+    kind == WaitKind.WaitGroup ? "WaitGroup" : kind == WaitKind.Semaphore ? "Semaphore" : kind == WaitKind.Once ? "Once" :
+    kind == WaitKind.Cond ? "Cond" : kind == WaitKind.HostCall ? "host calls" : "Scope";
+  misuse(what + " cannot run on more than one thread yet (docs/THREADS.md): run this program on one thread");
+}

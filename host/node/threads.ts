@@ -14,7 +14,34 @@
 
 import { Worker } from "node:worker_threads";
 import { LoadError } from "../runtime.js";
-import { ThreadInstance, requireThreads, createSharedMemory, threadImports, missingThreadImports } from "../threads.js";
+import { ThreadInstance, requireThreads, createSharedMemory, threadImports, missingThreadImports, type ThreadExports } from "../threads.js";
+import { takeFailure, readString, type WeftExports } from "../abi.js";
+
+/** What `NodeThreads.run` resolves with. */
+export interface ThreadsRun {
+  /** 0 main returned, 1 main failed, 2 deadlock, 3 fault outside any fiber (sched/end.ts). */
+  exitCode: number;
+  /** The lines the program printed, in the order they reached the calling thread. */
+  stdout: string[];
+  /** The text of every fiber failure, in the order they were taken. */
+  failures: string[];
+  /** The deadlock report, the report of fibers left alive, or the fault: headline, then the dump. */
+  report: string[];
+}
+
+/** The threads build's scheduler exports (assembly/threads.ts). */
+interface SchedulerExports {
+  __weft_sched_threads(threads: number, scan: number): void;
+  __weft_wake_word(index: number): number;
+}
+
+// RunStatus and exit statuses (assembly/layout.ts)
+const RUN_MAIN_ENDED = 0;
+const RUN_IDLE = 1;
+const EXIT_DEADLOCK = 2;
+const EXIT_FAULT = 3;
+/** Lines of a report's fiber dump at most. */
+const DUMP_LIMIT = 50;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -25,10 +52,11 @@ const text = (ptr) => {
   return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
 };
 const print = (s) => parentPort.postMessage({ print: s });
+let lastAbort = null;
 const imports = {
   env: {
     memory,
-    abort: (m, f, l, c) => { throw new Error((text(m) || "abort") + (f ? " at " + text(f) + ":" + l + ":" + c : "")); },
+    abort: (m, f, l, c) => { lastAbort = [m, f, l, c]; throw new Error((text(m) || "abort") + (f ? " at " + text(f) + ":" + l + ":" + c : "")); },
     trace: (m, n, ...a) => print("trace: " + text(m) + (n ? " " + a.slice(0, n).join(", ") : "")),
     seed: () => Date.now() * Math.random(),
     "Date.now": () => Date.now(),
@@ -37,12 +65,45 @@ const imports = {
   },
   weft: { now: performance.now.bind(performance) },
 };
+// the scheduler loop (NodeThreads.run): run, park on the wake word, fail a fiber after a
+// trap, until the program is over for every thread
+const SLICE_MS = 10, BUDGET = 10000;
+const runScheduler = (x) => {
+  const words = new Int32Array(memory.buffer);
+  const wake = x.__weft_wake_word(index) >>> 2;
+  for (;;) {
+    let status;
+    x.__weft_world_enter();
+    try {
+      status = x.__weft_run(BUDGET, performance.now() + SLICE_MS);
+    } catch (error) {
+      const abort = lastAbort;
+      lastAbort = null;
+      const message = String(error && error.message || error);
+      const kind = abort ? 0 : /unreachable/.test(message) ? 1 : /out of bounds/.test(message) ? 2 : /call stack/i.test(message) ? 3 : 7;
+      x.__weft_reset();
+      const failed = abort ? x.__weft_fail(0, abort[0], abort[1], abort[2], abort[3]) : x.__weft_fail(kind, 0, 0, 0, 0);
+      if (!failed) return { fatal: (abort ? text(abort[0]) : message) || "abort" };
+      continue;
+    } finally {
+      x.__weft_world_leave();
+    }
+    if (status === 2) continue; // budget or slice spent
+    if (status === 4) Atomics.wait(words, wake, 1); // parked: until a waker stores 2 and notifies
+    else if (status === 3) Atomics.wait(words, wake, 0, Math.max(0, Math.min(x.__weft_next_deadline() - performance.now(), 1000)));
+    else return { status }; // 0: main ended, 1: every thread idle
+  }
+};
 WebAssembly.instantiate(module, imports).then((instance) => {
   const x = instance.exports;
   x._start();
   const status = x.__weft_thread_start(index);
   parentPort.postMessage({ started: status });
   parentPort.on("message", ({ id, name, args }) => {
+    if (name === "__run_scheduler") {
+      parentPort.postMessage({ id, ran: runScheduler(x) });
+      return;
+    }
     x.__weft_world_enter();
     try {
       const result = x[name](...args);
@@ -56,8 +117,15 @@ WebAssembly.instantiate(module, imports).then((instance) => {
 }, (error) => parentPort.postMessage({ started: -1, error: String(error && error.message || error) }));
 `;
 
+/** How a worker's scheduler loop ended: its last RunStatus (0 main ended, 1 every thread idle), or a fault outside any fiber. */
+interface SchedulerEnd {
+  status?: number;
+  fatal?: string;
+}
+
 interface Pending {
-  resolve: (value: number) => void;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  resolve: (value: any) => void;
   reject: (error: Error) => void;
 }
 
@@ -69,16 +137,18 @@ class WorkerThread {
   private constructor(
     readonly index: number,
     private worker: Worker,
+    print: (text: string) => void,
   ) {
-    worker.on("message", (message: { id?: number; result?: number; error?: string; print?: string }) => {
+    worker.on("message", (message: { id?: number; result?: number; ran?: SchedulerEnd; error?: string; print?: string }) => {
       if (message.print !== undefined) {
-        console.log(message.print);
+        print(message.print);
         return;
       }
       const call = this.pending.get(message.id!);
       if (!call) return;
       this.pending.delete(message.id!);
       if (message.error !== undefined) call.reject(new Error(`thread ${index}: ${message.error}`));
+      else if (message.ran !== undefined) call.resolve(message.ran);
       else call.resolve(message.result!);
     });
     worker.on("error", (error) => {
@@ -87,13 +157,13 @@ class WorkerThread {
     });
   }
 
-  static start(module: WebAssembly.Module, memory: WebAssembly.Memory, index: number): Promise<WorkerThread> {
+  static start(module: WebAssembly.Module, memory: WebAssembly.Memory, index: number, print: (text: string) => void): Promise<WorkerThread> {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, index } });
     return new Promise((resolve, reject) => {
       worker.once("error", reject);
       worker.once("message", (message: { started: number; error?: string }) => {
         worker.off("error", reject);
-        if (message.started === 0) resolve(new WorkerThread(index, worker));
+        if (message.started === 0) resolve(new WorkerThread(index, worker, print));
         else {
           void worker.terminate();
           reject(new LoadError(`thread ${index} could not start${message.error ? `: ${message.error}` : ""}`));
@@ -110,6 +180,15 @@ class WorkerThread {
     });
   }
 
+  /** Runs the scheduler loop on this worker until the program is over for every thread. */
+  runScheduler(): Promise<SchedulerEnd> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, name: "__run_scheduler", args: [] });
+    });
+  }
+
   terminate(): Promise<number> {
     return this.worker.terminate();
   }
@@ -122,20 +201,21 @@ export class NodeThreads {
     readonly memory: WebAssembly.Memory,
     readonly main: ThreadInstance,
     private workers: WorkerThread[],
+    private print: (text: string) => void = console.log,
   ) {}
 
   /**
    * Instantiates `module` on `threads` threads. A module built without `--threads` is
    * refused for more than one thread, with the flag named.
    */
-  static async start(module: WebAssembly.Module, threads: number): Promise<NodeThreads> {
+  static async start(module: WebAssembly.Module, threads: number, print: (text: string) => void = console.log): Promise<NodeThreads> {
     const layout = requireThreads(module, threads);
     const memory = createSharedMemory(layout);
     const missing = missingThreadImports(module, threadImports(memory, 0));
     if (missing.length) throw new LoadError(`this program cannot run on threads yet: it imports ${missing.join(", ")}`);
-    const main = await ThreadInstance.create(module, memory, 0);
+    const main = await ThreadInstance.create(module, memory, 0, print);
     main.start();
-    const group = new NodeThreads(module, memory, main, []);
+    const group = new NodeThreads(module, memory, main, [], print);
     for (let i = 1; i < threads; i++) await group.addThread();
     return group;
   }
@@ -149,7 +229,7 @@ export class NodeThreads {
   async addThread(): Promise<number> {
     const index = this.size;
     this.main.prepare(index);
-    this.workers.push(await WorkerThread.start(this.module, this.memory, index));
+    this.workers.push(await WorkerThread.start(this.module, this.memory, index, this.print));
     return index;
   }
 
@@ -185,6 +265,73 @@ export class NodeThreads {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failed) throw failed.reason;
     return [own, ...results.map((r) => (r as PromiseFulfilledResult<number>).value)];
+  }
+
+  /**
+   * Runs the program's `main` on `threads` scheduler threads, all of them workers, and
+   * resolves once the program is over for every thread, with what it printed and its
+   * end (the end-of-run policy of assembly/sched/end.ts, as every host applies it).
+   *
+   * The calling thread (thread 0) only hosts: it starts `main`, then waits, and at the
+   * end takes the failures and the reports. It runs no fibers so that it never blocks:
+   * Node's main thread must keep its event loop (the workers' output arrives through it,
+   * and a test's timeout too); a browser page's main thread cannot block at all. Each
+   * worker runs the scheduler loop (`__weft_run`) in slices, sleeps on its wake word
+   * (`Atomics.wait`) when the scheduler says Parked, fails a fiber after a trap, and stops
+   * when the scheduler says the program is over. Timers and host calls do not run on
+   * more than one thread yet (docs/THREADS.md).
+   *
+   * `timeoutMs`: if the program has not ended by then, the workers are stopped and the
+   * promise rejects (for tests; a program is otherwise free to run forever).
+   */
+  static async run(module: WebAssembly.Module, threads: number, options: { timeoutMs?: number; print?: (text: string) => void } = {}): Promise<ThreadsRun> {
+    if (!Number.isInteger(threads) || threads < 1 || threads > 63) throw new LoadError(`threads must be an integer from 1 to 63, got ${threads}`);
+    const stdout: string[] = [];
+    const print = options.print ?? ((text: string) => stdout.push(text));
+    const group = await NodeThreads.start(module, threads + 1, print);
+    const x = group.main.exports as unknown as WeftExports & ThreadExports & SchedulerExports;
+    const inWorld = <T>(f: () => T): T => {
+      x.__weft_world_enter();
+      try {
+        return f();
+      } finally {
+        x.__weft_world_leave();
+      }
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      inWorld(() => {
+        x.__weft_sched_threads(threads, threads + 1);
+        x.__weft_start();
+      });
+      const runs = Promise.all(group.workers.map((worker) => worker.runScheduler()));
+      const timeout = new Promise<never>((_, reject) => {
+        if (options.timeoutMs !== undefined) {
+          timer = setTimeout(() => reject(new Error(`the program did not end within ${options.timeoutMs} ms on ${threads} threads`)), options.timeoutMs);
+        }
+      });
+      const ends = await Promise.race([runs, timeout]);
+      return inWorld(() => {
+        const failures: string[] = [];
+        for (let record; (record = takeFailure(x)); ) failures.push(record.text);
+        const fatal = ends.find((end) => end.fatal !== undefined);
+        if (fatal) return { exitCode: EXIT_FAULT, stdout, failures, report: [`weft: fatal: fault outside any fiber: ${fatal.fatal}`] };
+        const mainEnded = ends.every((end) => end.status === RUN_MAIN_ENDED);
+        const deadlock = !mainEnded && x.__weft_is_deadlock(RUN_IDLE, 0, 0) === 1;
+        const exitCode = x.__weft_exit_status(deadlock ? EXIT_DEADLOCK : 0);
+        const dump = () => (readString(x.memory, x.__weft_dump(DUMP_LIMIT, -1)) ?? "").split("\n").filter((line) => line !== "");
+        let report: string[] = [];
+        if (deadlock) report = [readString(x.memory, x.__weft_deadlock_headline()) ?? "", ...dump()];
+        else {
+          const headline = readString(x.memory, x.__weft_leftover_headline(exitCode, 0));
+          if (headline !== null) report = [headline, ...dump()];
+        }
+        return { exitCode, stdout, failures, report };
+      });
+    } finally {
+      clearTimeout(timer);
+      await group.close();
+    }
   }
 
   /** Collections made so far by any thread. */
