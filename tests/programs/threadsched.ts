@@ -6,10 +6,12 @@
 //     without yields;
 //   - spawn: waves of fibers spawned and joined (some spawning and joining their own
 //     children) on both threads, with exact sums and ids unique across threads;
-//   - fail: one fiber fails, its joiner gets its failure, the others finish.
+//   - fail: one fiber fails, its joiner gets its failure, the others finish;
+//   - storm: rounds of fibers that end at once, each counted exactly once;
+//   - deadlock: `main` joins a fiber parked for good (not in the default parts).
 // Module variables are one for all threads: each fiber writes only its own slots, and
 // `main` reads them after joining the writers (a join orders the two).
-import { spawnWith, yieldNow, currentFiber, Fiber } from "weft";
+import { spawn, spawnWith, yieldNow, park, currentFiber, Fiber } from "weft";
 import { T } from "weft/state";
 
 // ─── migrate ─────────────────────────────────────────────────────────────────────────────
@@ -204,14 +206,26 @@ function storm(): void {
   console.log("storm: " + wrong.toString() + " wrong");
 }
 
-// Which parts run (bits: 1 migrate, 2 spawn, 4 fail, 8 storm): `--use THREADSCHED_PARTS=n`, all by default.
+// ─── deadlock ────────────────────────────────────────────────────────────────────────────
+
+function forever(): void {
+  park(); // no waker: blocked for good
+}
+
+/** `main` joins a fiber that never ends: every thread goes idle, a deadlock. */
+function deadlock(): void {
+  spawn(forever, "forever").join();
+}
+
+// Which parts run (bits: 1 migrate, 2 spawn, 4 fail, 8 storm, 16 deadlock): `--use THREADSCHED_PARTS=n`, all by default.
 // @ts-ignore: THREADSCHED_PARTS is defined by the test's build (asc --use), unknown to TypeScript
 // @ts-ignore: decorator
-@inline const PARTS: i32 = isDefined(THREADSCHED_PARTS) ? <i32>THREADSCHED_PARTS : 7;
+@inline const PARTS: i32 = isDefined(THREADSCHED_PARTS) ? <i32>THREADSCHED_PARTS : 15;
 
 export function main(): void {
   if (PARTS & 1) migrate();
   if (PARTS & 2) spawnWaves();
   if (PARTS & 4) failOne();
   if (PARTS & 8) storm();
+  if (PARTS & 16) deadlock();
 }
