@@ -11,7 +11,7 @@
 // kind; `misuse` (failure.ts) does the same with `T.misuse`.
 //
 // Threads build: any thread fails fibers and the host takes their failures from one
-// thread, so the queue is a list under its own lock (FAIL_LOCK, runq.ts), and a fiber
+// thread, so the queue is a raw array of pinned failures under its own lock (FAIL_LOCK, runq.ts), and a fiber
 // that fails holding the scheduler lock releases it (lock.ts). Only one thread may take
 // failures (the host's thread 0): the block the fields are written to, and the strings
 // kept alive for the host, are one per program.
@@ -30,19 +30,12 @@ import { endUnwind, abandonUnwind } from "../switch";
 import { detachWaiting } from "./wait";
 import { finish } from "./finish";
 import { holdsSched, unlockSched } from "./lock";
-import { SCHED, FAIL_LOCK } from "./runq";
+import { SCHED, FAIL_LOCK, FAIL_BUF, FAIL_CAP, FAIL_HEAD, FAIL_TAIL } from "./runq";
 import { lockWord, unlockWord } from "../rt/lock";
 
 /** Failures the host has not yet taken (`takeFailure`), oldest first. */
 let unreported = new Array<Failure>();
 let unreportedHead: i32 = 0;
-/** Threads build: the failures not yet taken, a list under FAIL_LOCK (nothing allocates under it). */
-@final class FailureNode {
-  next: FailureNode | null = null;
-  constructor(public failure: Failure) {}
-}
-let sharedHead: FailureNode | null = null;
-let sharedTail: FailureNode | null = null;
 /** The failure last handed to the host, and its text: alive until the next one. */
 let lastTaken: Failure | null = null;
 let lastText: string | null = null;
@@ -68,6 +61,12 @@ export function scratchOverflow(f: usize): void {
   Scratch.reset();
   endUnwind();
   T.setPublish(PUBLISH_NONE);
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  if (isDefined(WEFT_THREADS)) {
+    // a join that blocked holding the scheduler lock (lock.ts) is never published: free it
+    // before the failure's `finish` takes it
+    if (holdsSched()) unlockSched();
+  }
   // The stack pointer stays at the abandoned fiber's innermost frame (below it is free);
   // the trampoline resets it. Setting it here would move this function's own shadow frame
   // (it has one: it builds strings) onto memory above the fiber base.
@@ -190,25 +189,48 @@ export function takeFailure(): usize {
   return at;
 }
 
-/** Threads build: queues a failure for the host (any thread fails fibers). */
+/**
+ * Threads build: queues a failure for the host (any thread fails fibers). The queue is a
+ * raw array of addresses in the heap (FAIL_BUF, runq.ts) under FAIL_LOCK, its entries
+ * pinned until taken: the lock is never held across an allocation that could stop the
+ * thread for a collection (a raw reallocation cannot), and no new class or managed global
+ * enters the default build.
+ */
 function queueShared(failure: Failure): void {
-  let node = new FailureNode(failure);
+  let f = changetype<usize>(failure);
+  __pin(f);
   lockWord(SCHED + FAIL_LOCK);
-  let tail = sharedTail;
-  if (tail !== null) tail.next = node;
-  else sharedHead = node;
-  sharedTail = node;
+  let buf = load<usize>(SCHED, FAIL_BUF);
+  let cap = load<u32>(SCHED, FAIL_CAP);
+  let tail = load<u32>(SCHED, FAIL_TAIL);
+  if (tail == cap) {
+    cap = cap ? cap << 1 : 16;
+    buf = buf ? heap.realloc(buf, <usize>cap << 2) : heap.alloc(<usize>cap << 2);
+    store<usize>(SCHED, buf, FAIL_BUF);
+    store<u32>(SCHED, cap, FAIL_CAP);
+  }
+  store<usize>(buf + (<usize>tail << 2), f);
+  store<u32>(SCHED, tail + 1, FAIL_TAIL);
   unlockWord(SCHED + FAIL_LOCK);
 }
 
-/** Threads build: the oldest failure not taken, or null. */
+/** Threads build: the oldest failure not taken, or null (it stays alive as `lastTaken`). */
 function takeShared(): Failure | null {
   lockWord(SCHED + FAIL_LOCK);
-  let node = sharedHead;
-  if (node !== null) {
-    sharedHead = node.next;
-    if (sharedHead === null) sharedTail = null;
+  let head = load<u32>(SCHED, FAIL_HEAD);
+  let tail = load<u32>(SCHED, FAIL_TAIL);
+  let f: usize = 0;
+  if (head < tail) {
+    f = load<usize>(load<usize>(SCHED, FAIL_BUF) + (<usize>head << 2));
+    head++;
+    if (head == tail) head = tail = 0;
+    store<u32>(SCHED, head, FAIL_HEAD);
+    store<u32>(SCHED, tail, FAIL_TAIL);
   }
   unlockWord(SCHED + FAIL_LOCK);
-  return node !== null ? node.failure : null;
+  if (f == 0) return null;
+  let failure = changetype<Failure>(f);
+  lastTaken = failure;
+  __unpin(f);
+  return failure;
 }

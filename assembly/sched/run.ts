@@ -201,9 +201,9 @@ export function run(budget: u32, until: f64): RunStatus {
       now = hostNow();
       flushSleeps(now);
       if (TimerHeap.size() == 0) {
-        if (hostCallsPending() != 0) return RunStatus.Waiting;
         // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
-        if (!isDefined(WEFT_THREADS)) return RunStatus.Idle;
+        if (!isDefined(WEFT_THREADS)) return hostCallsPending() != 0 ? RunStatus.Waiting : RunStatus.Idle;
+        if (hostCallsPending() != 0) return RunStatus.Waiting;
         // no work on any thread: spin, then park (or find the program over)
         let status = idle();
         if (status >= 0) return <RunStatus>status;

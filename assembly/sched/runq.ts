@@ -67,7 +67,11 @@
 //   24 scan      i32  the host, with `threads`: ring indices to look at (0 to scan-1)
 //   28 end       i32  finish (END_MAIN), idle (END_DEADLOCK): set once, never cleared
 //   32 schedLock i32  join, finish, spawn's live-list insertion (lock.ts `lockSched`)
-//   36 failLock  i32  fail.ts (the failure queue)
+//   36 failLock  i32  fail.ts (the failure queue: the words 40-52, under this lock)
+//   40 failBuf   addr fail.ts: a raw array of pinned Failure addresses (heap.alloc)
+//   44 failCap   u32  its capacity
+//   48 failHead  u32  the next to take
+//   52 failTail  u32  the next free entry
 // Ring i at RINGS + i * RING_STRIDE:
 //   0  head  u32  the owner's take (CAS), thieves (CAS), putSlow (CAS)
 //   4  tail  u32  the owner only (push, steal into its own ring)
@@ -117,6 +121,14 @@ import { lockWord, unlockWord } from "../rt/lock";
 @inline export const SCHED_LOCK: usize = 32;
 // @ts-ignore: decorator
 @inline export const FAIL_LOCK: usize = 36;
+// @ts-ignore: decorator
+@inline export const FAIL_BUF: usize = 40;
+// @ts-ignore: decorator
+@inline export const FAIL_CAP: usize = 44;
+// @ts-ignore: decorator
+@inline export const FAIL_HEAD: usize = 48;
+// @ts-ignore: decorator
+@inline export const FAIL_TAIL: usize = 52;
 
 /** A wake word's states. */
 // @ts-ignore: decorator

@@ -1,16 +1,26 @@
 // threads.ts (Node): a threads-built module on N threads: the calling thread as thread 0
 // and N-1 `worker_threads`, all instances on one shared memory (host/threads.ts has the
-// model). Internal for now: tests and the benchmark call exported functions of the
-// program on each thread, concurrently; milestone 2 of issue 14 puts the scheduler on it.
+// model). Internal for now (no `weft run --threads` yet: step 3 of issue 14): tests and the
+// benchmark call exported functions of the program on each thread, concurrently
+// (`call`, `callAll`), or run its `main` under the M:N scheduler on N workers (`run`).
 //
 // The worker's code is a self-contained script (WORKER_SOURCE, run with `eval`), not a
 // module file: the same loader then works from the compiled package and from the
 // TypeScript sources the tests run, and a worker needs little: instantiate, initialise,
 // claim its thread, then run calls as they come, each between world enter and leave.
 //
+// A worker running the scheduler (`run`) loops on `__weft_run` in slices, each between
+// world enter and leave: on Budget it calls again; on Parked it sleeps on its wake word
+// (`Atomics.wait` while the word holds 1: a waker stores 2 and notifies); on Waiting (one
+// thread with a timer) it sleeps until the deadline; after a trap it fails the running
+// fiber (`__weft_reset`, `__weft_fail`: an abort's message and place, a trap's kind) and
+// goes on; on MainEnded or Idle (the program is over for every thread) it stops. Thread 0
+// only hosts (see `run`).
+//
 // Invariants: every worker has started (its `__weft_thread_start` returned) before
 // `NodeThreads.start` resolves; a call's failure (a trap, an abort) rejects that call
-// with the message; `close` terminates the workers.
+// with the message; a fault outside any fiber ends `run` with exit status 3 and stops the
+// other workers; `close` terminates the workers.
 
 import { Worker } from "node:worker_threads";
 import { LoadError } from "../runtime.js";
@@ -304,13 +314,22 @@ export class NodeThreads {
         x.__weft_sched_threads(threads, threads + 1);
         x.__weft_start();
       });
-      const runs = Promise.all(group.workers.map((worker) => worker.runScheduler()));
-      const timeout = new Promise<never>((_, reject) => {
+      // every worker's end, or the first fault outside a fiber: that ends the program, and
+      // the other workers (perhaps parked for good) are stopped by `close`
+      const ends = await new Promise<SchedulerEnd[]>((resolve, reject) => {
+        const done: SchedulerEnd[] = [];
+        let left = group.workers.length;
+        group.workers.forEach((worker, i) =>
+          worker.runScheduler().then((end) => {
+            done[i] = end;
+            if (end.fatal !== undefined) resolve([end]);
+            else if (--left === 0) resolve(done);
+          }, reject),
+        );
         if (options.timeoutMs !== undefined) {
           timer = setTimeout(() => reject(new Error(`the program did not end within ${options.timeoutMs} ms on ${threads} threads`)), options.timeoutMs);
         }
       });
-      const ends = await Promise.race([runs, timeout]);
       return inWorld(() => {
         const failures: string[] = [];
         for (let record; (record = takeFailure(x)); ) failures.push(record.text);
