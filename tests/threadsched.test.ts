@@ -21,9 +21,10 @@ let migrate: WebAssembly.Module;
 let spawnFail: WebAssembly.Module;
 let noCas: WebAssembly.Module;
 let deadlock: WebAssembly.Module;
+let channel: WebAssembly.Module;
 
 beforeAll(async () => {
-  [migrate, spawnFail, noCas, deadlock] = await Promise.all([build(1), build(14), build(8, "WEFT_STEAL_NO_CAS=1"), build(16)]);
+  [migrate, spawnFail, noCas, deadlock, channel] = await Promise.all([build(1), build(14), build(8, "WEFT_STEAL_NO_CAS=1"), build(16), build(32)]);
 }, 240_000);
 
 /** Where the failing fiber of the program throws (file:line:column of `throw new Error("fiber three gives up")`). */
@@ -84,6 +85,16 @@ describe("M:N scheduler on 2 threads", () => {
       '#1 "main" blocked (join #2 "forever")',
       '#2 "forever" blocked',
     ]);
+  }, 90_000);
+
+  it("refuses a channel on more than one thread, saying so", async () => {
+    const run = await NodeThreads.run(channel, 2, { timeoutMs: 60_000 });
+    expect(run).toEqual({
+      exitCode: 1,
+      stdout: [],
+      failures: ['fiber #1 "main" failed: channels and select cannot run on more than one thread yet (docs/THREADS.md): run this program on one thread'],
+      report: [],
+    });
   }, 90_000);
 
   // Without the CAS a thief and the ring's owner take the same fibers: mostly the

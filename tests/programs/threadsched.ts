@@ -8,10 +8,11 @@
 //     children) on both threads, with exact sums and ids unique across threads;
 //   - fail: one fiber fails, its joiner gets its failure, the others finish;
 //   - storm: rounds of fibers that end at once, each counted exactly once;
-//   - deadlock: `main` joins a fiber parked for good (not in the default parts).
+//   - deadlock: `main` joins a fiber parked for good (not in the default parts);
+//   - channel: a channel, refused on more than one thread so far (not in the default parts).
 // Module variables are one for all threads: each fiber writes only its own slots, and
 // `main` reads them after joining the writers (a join orders the two).
-import { spawn, spawnWith, yieldNow, park, currentFiber, Fiber } from "weft";
+import { spawn, spawnWith, yieldNow, park, currentFiber, Fiber, Channel } from "weft";
 import { T } from "weft/state";
 
 // ─── migrate ─────────────────────────────────────────────────────────────────────────────
@@ -217,7 +218,16 @@ function deadlock(): void {
   spawn(forever, "forever").join();
 }
 
-// Which parts run (bits: 1 migrate, 2 spawn, 4 fail, 8 storm, 16 deadlock): `--use THREADSCHED_PARTS=n`, all by default.
+// ─── not yet on threads ──────────────────────────────────────────────────────────────────
+
+/** A channel: refused on more than one thread so far (docs/THREADS.md). */
+function channel(): void {
+  let ch = new Channel<i32>(1);
+  ch.send(1);
+  console.log("channel: " + ch.recv().toString());
+}
+
+// Which parts run (bits: 1 migrate, 2 spawn, 4 fail, 8 storm, 16 deadlock, 32 channel): `--use THREADSCHED_PARTS=n`, all by default.
 // @ts-ignore: THREADSCHED_PARTS is defined by the test's build (asc --use), unknown to TypeScript
 // @ts-ignore: decorator
 @inline const PARTS: i32 = isDefined(THREADSCHED_PARTS) ? <i32>THREADSCHED_PARTS : 15;
@@ -228,4 +238,5 @@ export function main(): void {
   if (PARTS & 4) failOne();
   if (PARTS & 8) storm();
   if (PARTS & 16) deadlock();
+  if (PARTS & 32) channel();
 }
