@@ -20,7 +20,7 @@
 //     argument: the build inserts it where AssemblyScript expected no call;
 //   - outside a fiber (top-level code) a safepoint only refills the counter;
 //   - PREEMPTED is set exactly while a fiber is suspended at a safepoint; `slot` then
-//     holds the site (record.ts).
+//     holds the site (record.ts), which `siteName` turns into its function's name.
 //
 // Rejected: reading the clock at every safepoint (a host import, about 40 ns: more than
 // a tight loop's iteration); a fixed quantum (a loop's iteration costs from 1 ns to
@@ -32,6 +32,7 @@ import { beginUnwind, resumed } from "../switch";
 import { hostNow } from "../platform";
 import { TimerHeap } from "../timer";
 import { flushSleeps } from "./sleep";
+import { SITE_NAME_MAX } from "../layout";
 
 /** Units of work a switch counts for (run.ts). */
 // @ts-ignore: decorator
@@ -83,6 +84,26 @@ export function safepoint(site: i32): void {
   Rec.setOutcome(f, Outcome.Ok);
   preempt();
   return true;
+}
+
+/**
+ * Writes the name of the function that holds safepoint `site` at `buf` (UTF-8, at most
+ * SITE_NAME_MAX bytes; it may write up to the next multiple of 8) and returns its length,
+ * or 0 for a site it does not know. This body is a placeholder: the build replaces it with
+ * the sites it numbered (build/preempt.ts), so that the core itself can name them, under
+ * WASI as under the JavaScript host.
+ */
+export function siteNameInto(site: u32, buf: usize): u32 {
+  return 0;
+}
+
+/** The function that holds safepoint `site`, for dumps: its name, or `function #<site>`. */
+export function siteName(site: u32): string {
+  let buf = heap.alloc(SITE_NAME_MAX);
+  let n = siteNameInto(site, buf);
+  let name = n != 0 && n <= <u32>SITE_NAME_MAX ? String.UTF8.decodeUnsafe(buf, n) : "function #" + site.toString();
+  heap.free(buf);
+  return name;
 }
 
 /** Reads the clock (arming pending sleeps): must the running fiber make way? */
