@@ -10,9 +10,9 @@
 // counter is refilled with a quantum adapted so that reads come about CHECK_MS apart.
 //
 // At a safepoint, a slice that is over (or a timer that is due) preempts the running
-// fiber: it is marked PREEMPTED (dumps name the function it was in), recorded to go to
-// the back of the run queue (T.publish, published by the trampoline once its frames are
-// saved, as a yield is: suspend.ts) and unwinds like a yield. A fiber that never yields
+// fiber: it is marked PREEMPTED (dumps name the function it was in), prepared for the back
+// of the run queue (published by the trampoline once its frames are saved, as a yield
+// is: suspend.ts, runqueue.ts) and unwinds like a yield. A fiber that never yields
 // therefore no longer stalls the program.
 //
 // Invariants:
@@ -32,6 +32,7 @@ import { beginUnwind, resumed } from "../switch";
 import { hostNow } from "../platform";
 import { TimerHeap } from "../timer";
 import { flushSleeps } from "./sleep";
+import { prepareReady } from "./runqueue";
 import { SITE_NAME_MAX } from "../layout";
 
 /** Units of work a switch counts for (run.ts). */
@@ -64,7 +65,7 @@ export function safepoint(site: i32): void {
   if (!preemptDue()) return;
   Rec.setFlags(f, Rec.flags(f) | PREEMPTED);
   Rec.setSlot(f, <u64>site, false);
-  preempt();
+  preempt(f);
   beginUnwind();
 }
 
@@ -82,7 +83,7 @@ export function safepoint(site: i32): void {
   if (left >= 0 || f == 0) return false;
   if (!preemptDue()) return false;
   Rec.setOutcome(f, Outcome.Ok);
-  preempt();
+  preempt(f);
   return true;
 }
 
@@ -112,10 +113,11 @@ function preemptDue(): bool {
   return now >= T.sliceEnd() || (TimerHeap.size() != 0 && TimerHeap.nextDeadline() <= now);
 }
 
-/** Records the running fiber for the run-queue tail (a yield); the caller begins the unwind. */
+/** Records the running fiber `f` for the run-queue tail (a yield); the caller begins the unwind. */
 // @ts-ignore: decorator
-@inline function preempt(): void {
+@inline function preempt(f: usize): void {
   T.setWorkLeft(0); // the trampoline reads the clock at once: it fires the timers, ends the slice
+  prepareReady(f); // published by the trampoline once saved (runqueue.ts)
   T.setPublish(PUBLISH_READY);
 }
 
