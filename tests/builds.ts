@@ -56,7 +56,7 @@ export const BUILDS: Record<string, Ahead[]> = {
     js("overflow", { scratchSize: 8192, stackSize: 16384 }),
     js("overflow", { scratchSize: 1 << 20, use: ["SKIP_CALLSTACK=1", "SKIP_SHADOW=1"] }),
   ],
-  "tests/preempt.test.ts": [js("hog"), js("hog", { preempt: false }), js("floodhog"), js("spinserve"), js("bench/programs/kernel.ts"), js("bench/programs/kernel.ts", { preempt: false })],
+  "tests/preempt.test.ts": [js("hog"), js("hog", { preempt: false }), js("floodhog"), js("spinserve"), js("bench/programs/kernel.ts")],
   "tests/scope.test.ts": [js("scopes", { debug: true })],
   "tests/spawnarg.test.ts": modes("spawnarg"),
   "tests/stats.test.ts": [js("counters")],

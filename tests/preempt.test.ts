@@ -58,7 +58,7 @@ describe("preemption", () => {
   it("puts no safepoint in a standard-library loop that asc inlines into the program's code", async () => {
     // bench/programs/kernel.ts: `kernel` has four loops of its own, and asc inlines
     // Array#map and #reduce, loops and all, into it
-    const [on, off] = await Promise.all([buildProgram("bench/programs/kernel.ts"), buildProgram("bench/programs/kernel.ts", { preempt: false })]);
+    const on = await buildProgram("bench/programs/kernel.ts");
     const module = binaryen.readBinary(on.binary);
     try {
       const text = module.emitText();
@@ -71,15 +71,11 @@ describe("preemption", () => {
     } finally {
       module.dispose();
     }
-    const sums = await Promise.all(
-      [on, off].map(async ({ binary }) => {
-        const program = await WeftProgram.load(binary, { stdout: () => {}, stderr: () => {} });
-        program.run();
-        return (program.exports as unknown as { kernel: (rounds: number) => number }).kernel(3);
-      }),
-    );
-    expect(sums[0]).toBe(sums[1]);
-    expect(sums[0]).toBeGreaterThan(0);
+    // the same sum as the build without safepoints (`--no-preempt`) computes: the loops
+    // the safepoints split still run every iteration once
+    const program = await WeftProgram.load(on.binary, { stdout: () => {}, stderr: () => {} });
+    program.run();
+    expect((program.exports as unknown as { kernel: (rounds: number) => number }).kernel(3)).toBe(9096794.247162223);
   });
 
   it("answers TCP connections while a fiber spins", async () => {
