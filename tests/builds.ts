@@ -50,7 +50,7 @@ export const BUILDS: Record<string, Ahead[]> = {
   "tests/iostdin.test.ts": [js("examples/stdinticker.ts")],
   "tests/isolation.test.ts": [js("isolation"), js("mainfails")],
   "tests/join.test.ts": [js("join", { debug: true }), js("million")],
-  "tests/publish.test.ts": [js("publish", { debug: true }), js("publish")],
+  "tests/publish.test.ts": [js("publish", { debug: true }), js("leftover")],
   "tests/leak.test.ts": [js("examples/leak.ts"), js("examples/leakfix.ts"), js("spinner", { use: ["SPIN_LIMIT=1000000"] }), js("spinner")],
   "tests/overflow.test.ts": [
     js("overflow", { scratchSize: 8192, stackSize: 16384 }),
