@@ -42,7 +42,6 @@ import {
   nameMatcher,
   type ModuleReport,
 } from "./passes.js";
-import { findStackRefs, describeStackRefs } from "./stackrefs.js";
 import { planInstrumentation, checkPlan, asyncifyListEntry } from "./instrument.js";
 import { insertSafepoints, SAFEPOINT } from "./preempt.js";
 import { CORE } from "./core.js";
@@ -278,11 +277,6 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
 
     const isPrimitive = nameMatcher(SUSPEND_PRIMITIVES);
     const plan = planInstrumentation(module, isPrimitive, TRAMPOLINES, options.ignoreIndirect === true);
-    if (options.debug && asyncify) {
-      // what threads need of every program (stackrefs.ts): checked where invariants are
-      const refs = findStackRefs(module, plan);
-      if (refs.length) throw new BuildError(describeStackRefs(refs));
-    }
     binaryen.clearPassArguments();
     binaryen.setOptimizeLevel(options.optimize === false ? 0 : 3);
     binaryen.setShrinkLevel(0);

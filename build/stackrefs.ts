@@ -6,9 +6,12 @@
 // address survives a switch. Under threads a fiber may resume on another thread, whose
 // shadow stack is elsewhere in the shared memory: a local that held an address into the
 // old slice would point into another thread's stack (docs/THREADS.md, "Fibers move for
-// free"). AssemblyScript re-reads `__stack_pointer` for every access to a frame, and the
-// optimizer cannot keep it in a local across a call (the callee may change the global),
-// so compiled code is expected to pass; this check makes that a fact for each module.
+// free"). AssemblyScript re-reads `__stack_pointer` for every access to a frame, but it
+// evaluates a store's address before its value: `i32.store (global.get $__stack_pointer)
+// (call ...)` holds a frame slot's address on the value stack across the call, and
+// asyncify keeps it in a local there. M:1 builds have that shape (the HTTP example, the
+// sync test suite); the threads build rewrites such stores before asc optimizes, and this
+// check is what shows that nothing of the kind is left.
 //
 // Model: a forward walk of every function that can suspend (the instrumentation plan's
 // set, instrument.ts) in evaluation order, over a three-valued state per local:
@@ -17,7 +20,9 @@
 //   fresh  ── a call that can suspend ──────────────────────────────►  stale
 //   any    ── local.set of anything else ───────────────────────────►  clean
 //
-// and a `local.get` of a stale local is a finding. "Derived" means computed from
+// and a `local.get` of a stale local is a finding; so is an operand that is derived and
+// waits on the value stack while a later operand of the same instruction suspends
+// (local -1). "Derived" means computed from
 // `global.get $__stack_pointer`, a derived local, a parameter given a derived argument,
 // or a call that returns a derived value, through arithmetic, `select` or a block's value;
 // a comparison or a load yields a plain value. Control flow joins take the worse state
@@ -28,9 +33,8 @@
 // tracked; AssemblyScript keeps no pointers to its own frames in memory), and calls that
 // cannot suspend (they are not part of a suspension, so their locals are never saved).
 //
-// Used by debug builds (`weft build --debug`; the test suite builds the core's suites in
-// that mode, so the core and the test programs are checked on every run), and by every
-// threads build (docs/THREADS.md, step 1), where a finding is a build error.
+// Used by the threads build (docs/THREADS.md), where a finding is a build error; not by
+// M:1 builds, where addresses never move and the shape above is harmless.
 
 import binaryen from "binaryen";
 import { BuildError } from "./build.js";
@@ -39,11 +43,11 @@ import type { InstrumentationPlan } from "./instrument.js";
 /** AssemblyScript's shadow-stack pointer. */
 export const STACK_POINTER = "~lib/memory/__stack_pointer";
 
-/** One local read after a suspend that may have moved the fiber, while it held a stack address. */
+/** A stack address held across a suspend that may have moved the fiber, and used after it. */
 export interface StackRefFinding {
   /** The function, by its name in the module. */
   fn: string;
-  /** The local's index (parameters first). */
+  /** The local's index (parameters first), or -1 for an operand that waited on the value stack. */
   local: number;
 }
 
@@ -105,8 +109,29 @@ export function findStackRefs(module: binaryen.Module, plan: InstrumentationPlan
     /** Block label → whether a branch carries a derived value to it. */
     const blockValues = new Map<string, boolean>();
     const branchTo = (label: string, s: State) => targets.set(label, join(targets.get(label) ?? null, s));
+    /** Calls that can suspend passed so far in this walk. */
+    let suspends = 0;
     const suspend = () => {
+      suspends++;
       if (state) for (let i = 0; i < state.length; i++) if (state[i] === FRESH) state[i] = STALE;
+    };
+    const found = (local: number) => {
+      if (report && suspending.has(name)) findings.set(`${name}#${local}`, { fn: name, local });
+    };
+    /**
+     * Evaluates an instruction's operands in order. A derived operand waits on the value
+     * stack while the later ones are evaluated: if one of those suspends, asyncify keeps
+     * the waiting value in a local across the suspend (a finding, local -1).
+     */
+    const operands = (refs: (number | undefined | null)[]): boolean[] => {
+      let heldAt = -1;
+      const derived = refs.map((r) => {
+        const d = r ? visit(r) : false;
+        if (d && heldAt < 0) heldAt = suspends;
+        return d;
+      });
+      if (heldAt >= 0 && suspends > heldAt) found(-1);
+      return derived;
     };
 
     /** Evaluates `expr` from `state` (updated in place); true if its value may be derived. */
@@ -124,7 +149,7 @@ export function findStackRefs(module: binaryen.Module, plan: InstrumentationPlan
           return e.name === STACK_POINTER;
         case binaryen.LocalGetId: {
           if (state === null) return false;
-          if (state[e.index] === STALE && report && suspending.has(name)) findings.set(`${name}#${e.index}`, { fn: name, local: e.index });
+          if (state[e.index] === STALE) found(e.index);
           return state[e.index] !== CLEAN;
         }
         case binaryen.LocalSetId: {
@@ -142,68 +167,53 @@ export function findStackRefs(module: binaryen.Module, plan: InstrumentationPlan
           return derived && e.op !== binaryen.EqZInt32 && e.op !== binaryen.EqZInt64;
         }
         case binaryen.BinaryId: {
-          const l = visit(e.left);
-          const r = visit(e.right);
+          const [l, r] = operands([e.left, e.right]);
           return (l || r) && !compares.has(e.op);
         }
         case binaryen.SelectId: {
-          const a = visit(e.ifTrue);
-          const b = visit(e.ifFalse);
-          visit(e.condition);
+          const [a, b] = operands([e.ifTrue, e.ifFalse, e.condition]);
           return a || b;
         }
         case binaryen.LoadId:
           visit(e.ptr);
           return false;
         case binaryen.StoreId:
-          visit(e.ptr);
-          visit(e.value);
+          // `i32.store (global.get $__stack_pointer) (call ...)`: the address waits
+          operands([e.ptr, e.value]);
           return false;
         case binaryen.AtomicRMWId:
-          visit(e.ptr);
-          visit(e.value);
+          operands([e.ptr, e.value]);
           return false;
         case binaryen.AtomicCmpxchgId:
-          visit(e.ptr);
-          visit(e.expected);
-          visit(e.replacement);
+          operands([e.ptr, e.expected, e.replacement]);
           return false;
         case binaryen.AtomicWaitId:
-          visit(e.ptr);
-          visit(e.expected);
-          visit(e.timeout);
+          operands([e.ptr, e.expected, e.timeout]);
           return false;
         case binaryen.AtomicNotifyId:
-          visit(e.ptr);
-          visit(e.notifyCount);
+          operands([e.ptr, e.notifyCount]);
           return false;
         case binaryen.MemoryGrowId:
           visit(e.delta);
           return false;
         case binaryen.MemoryCopyId:
-          visit(e.dest);
-          visit(e.source);
-          visit(e.size);
+          operands([e.dest, e.source, e.size]);
           return false;
         case binaryen.MemoryFillId:
-          visit(e.dest);
-          visit(e.value);
-          visit(e.size);
+          operands([e.dest, e.value, e.size]);
           return false;
         case binaryen.MemoryInitId:
-          visit(e.dest);
-          visit(e.offset);
-          visit(e.size);
+          operands([e.dest, e.offset, e.size]);
           return false;
         case binaryen.CallId: {
-          const args = (e.operands as number[]).map(visit);
+          // an argument is the callee's from the call on (its parameters are tracked)
+          const args = operands(e.operands as number[]);
           if (args.some(Boolean)) noteParams(e.target as string, args);
           if (suspending.has(e.target)) suspend();
           return calleeReturnsRef(e.target as string);
         }
         case binaryen.CallIndirectId: {
-          (e.operands as number[]).forEach(visit);
-          visit(e.target);
+          operands([...(e.operands as number[]), e.target]);
           if (indirectSuspends.has(name)) suspend();
           return false; // a table entry returning a stack address: not tracked
         }
@@ -250,16 +260,14 @@ export function findStackRefs(module: binaryen.Module, plan: InstrumentationPlan
           return value;
         }
         case binaryen.BreakId: {
-          const v = visit(e.value);
-          if (e.value && v) blockValues.set(e.name, true);
-          if (e.condition) visit(e.condition);
+          const [v] = operands([e.value, e.condition]);
+          if (v) blockValues.set(e.name, true);
           branchTo(e.name, state);
           if (!e.condition) state = null;
           return v;
         }
         case binaryen.SwitchId: {
-          const v = visit(e.value);
-          visit(e.condition);
+          const [v] = operands([e.value, e.condition]);
           for (const label of [...(e.names as string[]), e.defaultName as string]) {
             if (v) blockValues.set(label, true);
             branchTo(label, state);
@@ -286,13 +294,13 @@ export function findStackRefs(module: binaryen.Module, plan: InstrumentationPlan
           return false;
         default: {
           // plain operators (SIMD and others): children in order, derived if one is
-          let derived = false;
+          const refs: number[] = [];
           for (const field of OPERAND_FIELDS) {
             const ref = e[field];
-            if (typeof ref === "number" && ref !== 0) derived = visit(ref) || derived;
-            else if (Array.isArray(ref)) for (const r of ref as number[]) derived = visit(r) || derived;
+            if (typeof ref === "number" && ref !== 0) refs.push(ref);
+            else if (Array.isArray(ref)) refs.push(...(ref as number[]));
           }
-          return derived;
+          return operands(refs).some(Boolean);
         }
       }
     };
@@ -340,6 +348,6 @@ export function findStackRefs(module: binaryen.Module, plan: InstrumentationPlan
 export function describeStackRefs(findings: StackRefFinding[]): string {
   return (
     "a local keeps a shadow-stack address across a suspend (the fiber may resume on another thread, where that address is another thread's stack):\n" +
-    findings.map((f) => `  ${f.fn}: local ${f.local}`).join("\n")
+    findings.map((f) => `  ${f.fn}: ${f.local >= 0 ? `local ${f.local}` : "an operand evaluated before a call that suspends"}`).join("\n")
   );
 }

@@ -1,7 +1,6 @@
-// stackrefs.test.ts: the build's check that no local keeps a shadow-stack address across a
-// suspend (build/stackrefs.ts), on small hand-made modules: each case is one function
-// shape, with the one suspend primitive `prim`. Real programs are checked by every debug
-// build the suite makes (the core's suites in their checking mode): none has a finding.
+// stackrefs.test.ts: the threads build's check that no local keeps a shadow-stack address
+// across a suspend (build/stackrefs.ts), on small hand-made modules: each case is one
+// function shape, with the one suspend primitive `prim`.
 import { describe, it, expect } from "vitest";
 import binaryen from "binaryen";
 import { findStackRefs, describeStackRefs, STACK_POINTER } from "../build/stackrefs.js";
@@ -106,9 +105,21 @@ describe("the stack-address check", () => {
     expect(found.sort()).toEqual(["callee: local 0", "user: local 0"]);
   });
 
+  it("finds an address that waits on the value stack while a later operand suspends (AssemblyScript's store of a call's result)", () => {
+    const found = check((m) => {
+      m.addFunction("getter", binaryen.none, i32, [], m.block(null, [suspend(m), m.i32.const(5)], i32));
+      // i32.store (global.get $__stack_pointer) (call $getter): the address is evaluated first
+      m.addFunction("slot", binaryen.none, binaryen.none, [], m.i32.store(0, 4, sp(m), m.call("getter", [], i32)));
+      // the value first, as the threads build rewrites it: nothing waits
+      m.addFunction("hoisted", binaryen.none, binaryen.none, [i32], m.block(null, [m.local.set(0, m.call("getter", [], i32)), m.i32.store(0, 4, sp(m), m.local.get(0, i32))]));
+    });
+    expect(found).toEqual(["slot: local -1"]);
+  });
+
   it("reports each function and local in the build error", () => {
-    expect(describeStackRefs([{ fn: "app/worker", local: 3 }])).toBe(
-      "a local keeps a shadow-stack address across a suspend (the fiber may resume on another thread, where that address is another thread's stack):\n  app/worker: local 3",
+    expect(describeStackRefs([{ fn: "app/worker", local: 3 }, { fn: "app/main", local: -1 }])).toBe(
+      "a local keeps a shadow-stack address across a suspend (the fiber may resume on another thread, where that address is another thread's stack):\n" +
+        "  app/worker: local 3\n  app/main: an operand evaluated before a call that suspends",
     );
   });
 });
