@@ -34,6 +34,8 @@ export const CORE = {
   memberEnded: "~lib/weft/scopecore/memberEnded",
   fireTimers: "~lib/weft/sched/fire/fireTimers",
   publishWaiting: "~lib/weft/sched/suspend/publishWaiting",
+  /** A channel send's preemption after its checkpoint (build.ts OFF_THE_SWITCH_PATH). */
+  preemptAfterCheckpoint: "~lib/weft/sched/slice/preemptAfterCheckpoint",
   /** The trampoline's clock check (build.ts OFF_THE_SWITCH_PATH). */
   sliceOver: "~lib/weft/sched/run/sliceOver",
   /** Trace hooks kept out of line (build.ts OUT_OF_LINE_HOOKS). */

@@ -49,11 +49,17 @@
 import { FiberState, Rec, fiberLabel } from "../record";
 import { S } from "../state";
 
-/** Puts `f` at the tail of the run queue and makes it Ready. */
+/** Puts `f` at the tail of the run queue and makes it Ready: both phases at once. */
 // @ts-ignore: decorator
 @inline export function enqueue(f: usize): void {
-  prepareReady(f);
-  publishReady(f);
+  // a queued fiber is Ready; queueing it again would corrupt the queue
+  if (Rec.state(f) == FiberState.Ready) queuedTwice(f);
+  Rec.setState(f, FiberState.Ready);
+  Rec.setNext(f, 0);
+  let tail = S.runTail();
+  if (tail != 0) Rec.setNext(tail, f);
+  else S.setRunHead(f);
+  S.setRunTail(f);
 }
 
 /**

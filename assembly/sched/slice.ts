@@ -81,6 +81,14 @@ export function safepoint(site: i32): void {
   let left = T.workLeft() - 1;
   T.setWorkLeft(left);
   if (left >= 0 || f == 0) return false;
+  return preemptAfterCheckpoint(f);
+}
+
+/**
+ * `checkpoint`'s slow path, kept out of line (build.ts OFF_THE_SWITCH_PATH): inlined, it
+ * would grow every channel send in the program's own functions.
+ */
+export function preemptAfterCheckpoint(f: usize): bool {
   if (!preemptDue()) return false;
   Rec.setOutcome(f, Outcome.Ok);
   preempt(f);
