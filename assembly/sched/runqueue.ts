@@ -24,9 +24,9 @@
 //
 // Invariants:
 //   - a fiber is on the run queue iff its state is Ready, and at most once (checked on
-//     every prepare: queueing a Ready fiber again is an internal error); the exception is
-//     a prepared fiber, Ready from its primitive until the trampoline publishes it (or
-//     drops it, if it fails while suspending: fail.ts);
+//     every enqueue and prepare: queueing a Ready fiber again is an internal error); the
+//     exception is a prepared fiber, Ready from its primitive until the trampoline
+//     publishes it (or drops it, if it fails while suspending: fail.ts);
 //   - nothing is queued between a prepare and its publication (the unwind runs no program
 //     code; the trampoline saves, then publishes): checked in debug builds, where a
 //     publication finds its own link out of the tail;
