@@ -45,7 +45,7 @@ import {
 import { planInstrumentation, checkPlan, asyncifyListEntry } from "./instrument.js";
 import { insertSafepoints, SAFEPOINT } from "./preempt.js";
 import { CORE } from "./core.js";
-import { threadsAscArgs, moveGlobalsToMemory, checkAsyncifyGlobals, initMemoryOnce, passivateData } from "./threads.js";
+import { threadsAscArgs, moveGlobalsToMemory, checkAsyncifyGlobals, initMemoryOnce, passivateData, THREADS_OUT_OF_LINE } from "./threads.js";
 
 /**
  * Where a program runs. `js`: the JavaScript host (host/runtime.ts) drives the module
@@ -320,7 +320,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
       binaryen.setOptimizeLevel(3);
       binaryen.setShrinkLevel(0);
       // marks do not survive the binary asc handed over: mark the hooks again
-      noInline(module, [...OUT_OF_LINE_HOOKS, ...OFF_THE_SWITCH_PATH]);
+      noInline(module, [...OUT_OF_LINE_HOOKS, ...OFF_THE_SWITCH_PATH, ...(options.threads ? THREADS_OUT_OF_LINE : [])]);
       // once: a second back-to-back run changed only the numbering of locals (same size,
       // same code) on the benchmark programs, a test program and the HTTP example, for
       // about a tenth of the build's time
@@ -419,7 +419,10 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
     afterCompile(module: binaryen.Module): void {
       super.afterCompile(module);
       preempted.push(...insertSafepoints(module, preempt, this.binaryen));
-      if (options.threads) moveGlobalsToMemory(module, this.binaryen, START_EXPORT);
+      if (options.threads) {
+        moveGlobalsToMemory(module, this.binaryen, START_EXPORT);
+        noInline(module, THREADS_OUT_OF_LINE, this.binaryen);
+      }
     }
   };
   const { error } = await asc.main(args, {

@@ -76,6 +76,13 @@ export const PER_THREAD_GLOBALS = [
   // the thread's heap cache (assembly/rt/heap.ts)
   "~lib/weft/rt/heap/tHeap",
 ];
+/**
+ * Functions of the threads heap that the optimizer must keep out of line: the futex wait
+ * (assembly/rt/lock.ts `futexWait`). A wasm local that was live across a blocking
+ * `memory.atomic.wait32` was seen to change its value on Node 20.20, so every wait is the
+ * only thing its function does and the callers' values cross a call instead.
+ */
+export const THREADS_OUT_OF_LINE = ["~lib/weft/rt/lock/futexWait"];
 /** Globals the pass creates, per thread like the table above (checked after the pass). */
 export const ASYNCIFY_GLOBALS = ["__asyncify_state", "__asyncify_data"];
 
