@@ -12,10 +12,10 @@
 //     touches are wasm globals instead (below, with why): in memory they made the depth-0
 //     switch about 15% slower here. Measured against the core before this layout (one
 //     scheduler.ts, primitives that published before the unwind), same machine, side by
-//     side: the thread ring, spawns, channel ping-pong and sleepers are equal or faster,
-//     and the depth-0 yield executes as many instructions yet takes 8-14% longer: the
-//     cycles go with the yield's run-queue insertion now made by the trampoline after the
-//     save (two-phase suspension); docs/PERFORMANCE.md has what was tried.
+//     side: the thread ring, spawns, channel ping-pong and sleepers are equal or faster;
+//     the depth-0 yield took 8-14% longer while the trampoline made the whole run-queue
+//     insertion after the save, and is as fast since the primitive prepares it and the
+//     trampoline only moves the tail (sched/runqueue.ts; docs/PERFORMANCE.md).
 //     With threads (`weft build --threads`), `T`'s address is the per-instance wasm global
 //     `tBase` (one `global.get`, the offsets still fold), and `S` stays at its fixed
 //     address, in the shared memory; the globals below that start with `t` stay per

@@ -126,6 +126,8 @@ export interface BuildResult {
    * entry has). `weft build --verbose` prints it.
    */
   why: Record<string, string>;
+  /** Functions of the program given safepoints (preemption: a check atop their loops), sorted. */
+  safepoints: string[];
   /** Functions of the program that were left uninstrumented, sorted. */
   uninstrumented: string[];
   /** Upper bound of the bytes one frame of any instrumented function saves. */
@@ -339,7 +341,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     if (options.threads) binary = passivateData(binary);
     log(`built ${path.relative(process.cwd(), entry)}: ${binary.length} bytes, ${report.instrumented.length} functions instrumented`);
     const why = Object.fromEntries(report.instrumented.map((name) => [name, plan.suspending.get(name)!]));
-    return { binary, ...report, why, guardSize: DEFAULT_GUARD_SIZE, size: binary.length };
+    return { binary, ...report, why, safepoints: [...preempted].sort(), guardSize: DEFAULT_GUARD_SIZE, size: binary.length };
   } finally {
     module.dispose();
   }

@@ -16,6 +16,8 @@ export const CORE = {
   workLeft: "~lib/weft/state/tWorkLeft",
   /** A safepoint's slow path: a suspend primitive taking the site's index. */
   safepoint: "~lib/weft/sched/slice/safepoint",
+  /** Writes a safepoint site's function name; the build makes its body (preempt.ts). */
+  siteNameInto: "~lib/weft/sched/slice/siteNameInto",
   /** Suspend primitives that always switch (checkpoints too: see preempt.ts). */
   yieldNow: "~lib/weft/sched/suspend/yieldNow",
   park: "~lib/weft/sched/suspend/park",

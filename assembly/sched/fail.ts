@@ -12,7 +12,8 @@
 //
 // Invariants: a failed fiber is finished (finish.ts) exactly once; a fiber that fails in
 // the middle of suspending was never published (its intent, `T.publish`, is dropped), so
-// it is on no queue or list put there by that suspension.
+// it is on no queue or list put there by that suspension (a yield's link out of the run
+// queue's tail stays behind, outside the queue: nothing follows it, runqueue.ts).
 
 import { traceOn, traceFail } from "../trace";
 import { FiberState, Rec, F_FAILURE, fiberLabel } from "../record";
@@ -121,9 +122,10 @@ function failFiber(f: usize, kind: FailureKind, message: string, file: string | 
   if (traceOn) traceFail(f, kind, message);
   Rec.setRef(f, F_FAILURE, changetype<usize>(failure));
   unreported.push(failure);
-  // The running fiber is never Ready (no primitive queues its caller: the trampoline
-  // publishes it after the save); one that failed in the middle of blocking may have
-  // recorded a wait list, or joined this slice's pending sleeps.
+  // The running fiber is on no queue (no primitive queues its caller: the trampoline
+  // publishes it after the save; one that failed in the middle of a yield is Ready but
+  // only prepared); one that failed in the middle of blocking may have recorded a wait
+  // list, or joined this slice's pending sleeps.
   detachWaiting(f);
   S.setFailed(S.failed() + 1);
   T.setCurrent(0);
