@@ -78,9 +78,9 @@ export const PER_THREAD_GLOBALS = [
 ];
 /**
  * Functions of the threads heap that the optimizer must keep out of line: the futex wait
- * (assembly/rt/lock.ts `futexWait`). A wasm local that was live across a blocking
- * `memory.atomic.wait32` was seen to change its value on Node 20.20, so every wait is the
- * only thing its function does and the callers' values cross a call instead.
+ * (assembly/rt/lock.ts `futexWait`). On Node 20.20, V8's baseline code can read 0 from a
+ * wasm local that was live across a blocking `memory.atomic.wait32` (docs/THREADS.md), so
+ * every wait is the only thing its function does and the callers' values cross a call.
  */
 export const THREADS_OUT_OF_LINE = ["~lib/weft/rt/lock/futexWait"];
 /** Globals the pass creates, per thread like the table above (checked after the pass). */

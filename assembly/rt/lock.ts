@@ -13,10 +13,10 @@
 //
 // Every futex wait of the threads build's heap goes through `futexWait`, and no function
 // keeps a wasm local that it still needs across `memory.atomic.wait32` itself: on Node
-// 20.20 (V8 11.3) a local that was live across a wait that blocked was seen to read a
-// different value after it (the collector's `park` read its saved mode as 1 before its
-// wait loop and 0 after, in the same call; the wasm, checked with wasm-dis, sets that
-// local once). `futexWait` waits once and returns, and the build keeps it out of line
+// 20.20, code from V8's baseline compiler (Liftoff) can read 0 from a local that was live
+// across a wait that blocked (docs/THREADS.md has a 12-line reproduction; the collector's
+// `park` read its saved mode as 1 before its wait loop and 0 after, in the same call).
+// `futexWait` waits once and returns, and the build keeps it out of line
 // (build/threads.ts THREADS_OUT_OF_LINE), so a caller's values cross a call, not a wait,
 // and every loop re-reads what it needs after the call returns.
 
