@@ -103,28 +103,60 @@ import { DEFAULT_SCRATCH_SIZE, DEFAULT_GUARD_SIZE } from "./layout";
 // @ts-ignore: decorator
 @inline export const SAVED_HEADER: usize = 16;
 
-// Static storage: low guard + header + frame area + high guard.
+/** Bytes of a scratch area: low guard + header + frame area + high guard. */
 // @ts-ignore: decorator
-@lazy const SCRATCH: usize = memory.data(<i32>(LOW_GUARD + ASYNCIFY_HEADER + SCRATCH_SIZE + GUARD_SIZE), 16);
+@inline export const SCRATCH_BYTES: usize = LOW_GUARD + ASYNCIFY_HEADER + SCRATCH_SIZE + GUARD_SIZE;
+// Static storage (thread 0's with threads).
+// @ts-ignore: decorator
+@lazy const SCRATCH: usize = memory.data(<i32>SCRATCH_BYTES, 16);
+
+// The threads build (build/threads.ts) gives each thread its own scratch area and
+// shadow-stack region, in these per-thread globals (assembly/threads.ts sets them); the
+// build makes every read of `__data_end`, AssemblyScript's stack limit, read `tStackLimit`.
+// The default build folds the accessors below to the static addresses.
+/** This thread's scratch area (threads build). */
+let tScratch: usize = 0;
+/** Lowest address of this thread's shadow-stack region (threads build). */
+let tStackLimit: usize = 0;
+/** Top of this thread's shadow-stack region: its stack pointer when nothing runs. */
+let tStackTop: usize = 0;
+
+// @ts-ignore: decorator
+@inline function scratchBase(): usize {
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  return isDefined(WEFT_THREADS) ? tScratch : SCRATCH;
+}
+
+/** Threads build: this thread's stacks (set once per thread by assembly/threads.ts). */
+export function setThreadStacks(scratch: usize, limit: usize, top: usize): void {
+  tScratch = scratch;
+  tStackLimit = limit;
+  tStackTop = top;
+}
+
+/** Thread 0's (the only thread's without threads) static scratch area. */
+export function staticScratch(): usize {
+  return SCRATCH;
+}
 
 /** The asyncify scratch area that every unwind writes into. */
 export namespace Scratch {
   /** Address of asyncify's data header. */
   // @ts-ignore: decorator
   @inline export function header(): usize {
-    return SCRATCH + LOW_GUARD;
+    return scratchBase() + LOW_GUARD;
   }
 
   /** First byte of the frame area. */
   // @ts-ignore: decorator
   @inline export function frames(): usize {
-    return SCRATCH + LOW_GUARD + ASYNCIFY_HEADER;
+    return scratchBase() + LOW_GUARD + ASYNCIFY_HEADER;
   }
 
   /** First byte of the high guard (asyncify's `end`). */
   // @ts-ignore: decorator
   @inline export function limit(): usize {
-    return SCRATCH + LOW_GUARD + ASYNCIFY_HEADER + SCRATCH_SIZE;
+    return scratchBase() + LOW_GUARD + ASYNCIFY_HEADER + SCRATCH_SIZE;
   }
 
   /** Prepares the header for an unwind. */
@@ -146,7 +178,7 @@ export namespace Scratch {
    */
   export function armGuards(reach: usize = 0): void {
     if (reach > limit()) memory.fill(limit(), 0, min(reach, limit() + GUARD_SIZE) - limit());
-    for (let p = SCRATCH; p < header(); p += 4) store<u32>(p, SCRATCH_CANARY);
+    for (let p = scratchBase(); p < header(); p += 4) store<u32>(p, SCRATCH_CANARY);
     for (let p = limit(); p < limit() + LOW_GUARD; p += 4) store<u32>(p, SCRATCH_CANARY);
   }
 
@@ -154,7 +186,7 @@ export namespace Scratch {
   // @ts-ignore: decorator
   @inline export function guardsIntact(): bool {
     // one branch, not three: this runs on every switch
-    return ((load<u32>(SCRATCH) ^ SCRATCH_CANARY)
+    return ((load<u32>(scratchBase()) ^ SCRATCH_CANARY)
           | (load<u32>(header() - 4) ^ SCRATCH_CANARY)
           | (load<u32>(limit()) ^ SCRATCH_CANARY)) == 0;
   }
@@ -168,10 +200,17 @@ export namespace ShadowStack {
     return __data_end + LOW_GUARD;
   }
 
+  /** Top of the shadow-stack region: the stack pointer when no frame is on it. */
+  // @ts-ignore: decorator
+  @inline export function top(): usize {
+    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    return isDefined(WEFT_THREADS) ? tStackTop : __heap_base;
+  }
+
   /** Total size of the shadow-stack region (`--stack-size`). */
   // @ts-ignore: decorator
   @inline export function size(): usize {
-    return __heap_base - __data_end;
+    return top() - __data_end;
   }
 
   export function armGuard(): void {

@@ -16,8 +16,10 @@
 //     the depth-0 yield took 8-14% longer while the trampoline made the whole run-queue
 //     insertion after the save, and is as fast since the primitive prepares it and the
 //     trampoline only moves the tail (sched/runqueue.ts; docs/PERFORMANCE.md).
-//     With threads, `T`'s address becomes a per-instance wasm global (one `global.get`,
-//     the offsets still fold), and `S` stays at its fixed address.
+//     With threads (`weft build --threads`), `T`'s address is the per-instance wasm global
+//     `tBase` (one `global.get`, the offsets still fold), and `S` stays at its fixed
+//     address, in the shared memory; the globals below that start with `t` stay per
+//     thread and the others become shared words (build/threads.ts has the table).
 //   - Managed roots stay module globals (`liveHead`, `mainFiber`, the failure queue): the
 //     collector finds roots only in globals, the shadow stack and pinned objects. They are
 //     shared state (THREADS.md: globals move into shared memory with the runtime).
@@ -67,6 +69,20 @@ import { STATS_SIZE, FAILURE_INFO_SIZE } from "./layout";
 // @ts-ignore: decorator
 @lazy const THREAD: usize = memory.data(T_SIZE, 16);
 
+// The threads build (`weft build --threads`, build/threads.ts) gives every thread its own
+// T record: its address is this per-thread global (thread 0's is THREAD; the others' are
+// allocated by assembly/threads.ts). The default build folds `rec()` to the constant.
+/** The address of this thread's T record (threads build). */
+let tBase: usize = 0;
+/** This thread's index, 0 to N-1 (threads build). */
+let tIndex: i32 = 0;
+
+// @ts-ignore: decorator
+@inline function rec(): usize {
+  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  return isDefined(WEFT_THREADS) ? tBase : THREAD;
+}
+
 /** What a suspended fiber's trampoline publishes once its frames are saved (`T.publish`). */
 // @ts-ignore: decorator
 @inline export const PUBLISH_NONE: u32 = 0;
@@ -112,40 +128,40 @@ export namespace T {
   // @ts-ignore: decorator
   @inline export function setFiberBase(v: usize): void { tFiberBase = v; }
   // @ts-ignore: decorator
-  @inline export function stackLimit(): usize { return load<usize>(THREAD, 8); }
+  @inline export function stackLimit(): usize { return load<usize>(rec(), 8); }
   // @ts-ignore: decorator
-  @inline export function stats(): usize { return load<usize>(THREAD, 16); }
+  @inline export function stats(): usize { return load<usize>(rec(), 16); }
   // @ts-ignore: decorator
-  @inline export function failureInfo(): usize { return load<usize>(THREAD, 20); }
+  @inline export function failureInfo(): usize { return load<usize>(rec(), 20); }
   // @ts-ignore: decorator
   @inline export function publish(): u32 { return tPublish; }
   // @ts-ignore: decorator
   @inline export function setPublish(v: u32): void { tPublish = v; }
   // @ts-ignore: decorator
-  @inline export function publishAt(): f64 { return load<f64>(THREAD, 32); }
+  @inline export function publishAt(): f64 { return load<f64>(rec(), 32); }
   // @ts-ignore: decorator
-  @inline export function setPublishAt(v: f64): void { store<f64>(THREAD, v, 32); }
+  @inline export function setPublishAt(v: f64): void { store<f64>(rec(), v, 32); }
   /** The FailureKind a guard check found, or -1 (stored + 1: zeroed memory means none). */
   // @ts-ignore: decorator
-  @inline export function pendingGuard(): i32 { return load<i32>(THREAD, 40) - 1; }
+  @inline export function pendingGuard(): i32 { return load<i32>(rec(), 40) - 1; }
   // @ts-ignore: decorator
-  @inline export function setPendingGuard(v: i32): void { store<i32>(THREAD, v + 1, 40); }
+  @inline export function setPendingGuard(v: i32): void { store<i32>(rec(), v + 1, 40); }
   // @ts-ignore: decorator
-  @inline export function misuse(): bool { return load<u32>(THREAD, 44) != 0; }
+  @inline export function misuse(): bool { return load<u32>(rec(), 44) != 0; }
   // @ts-ignore: decorator
-  @inline export function setMisuse(v: bool): void { store<u32>(THREAD, <u32>v, 44); }
+  @inline export function setMisuse(v: bool): void { store<u32>(rec(), <u32>v, 44); }
   // @ts-ignore: decorator
-  @inline export function spawnScope(): usize { return load<usize>(THREAD, 48); }
+  @inline export function spawnScope(): usize { return load<usize>(rec(), 48); }
   // @ts-ignore: decorator
-  @inline export function setSpawnScope(v: usize): void { store<usize>(THREAD, v, 48); }
+  @inline export function setSpawnScope(v: usize): void { store<usize>(rec(), v, 48); }
   // @ts-ignore: decorator
-  @inline export function sleepHead(): usize { return load<usize>(THREAD, 52); }
+  @inline export function sleepHead(): usize { return load<usize>(rec(), 52); }
   // @ts-ignore: decorator
-  @inline export function setSleepHead(v: usize): void { store<usize>(THREAD, v, 52); }
+  @inline export function setSleepHead(v: usize): void { store<usize>(rec(), v, 52); }
   // @ts-ignore: decorator
-  @inline export function sleepTail(): usize { return load<usize>(THREAD, 56); }
+  @inline export function sleepTail(): usize { return load<usize>(rec(), 56); }
   // @ts-ignore: decorator
-  @inline export function setSleepTail(v: usize): void { store<usize>(THREAD, v, 56); }
+  @inline export function setSleepTail(v: usize): void { store<usize>(rec(), v, 56); }
   // @ts-ignore: decorator
   @inline export function switches(): u64 { return tSwitches; }
   // @ts-ignore: decorator
@@ -155,37 +171,59 @@ export namespace T {
   // @ts-ignore: decorator
   @inline export function setWorkLeft(v: i32): void { tWorkLeft = v; }
   // @ts-ignore: decorator
-  @inline export function sliceEnd(): f64 { return load<f64>(THREAD, 80); }
+  @inline export function sliceEnd(): f64 { return load<f64>(rec(), 80); }
   // @ts-ignore: decorator
-  @inline export function setSliceEnd(v: f64): void { store<f64>(THREAD, v, 80); }
+  @inline export function setSliceEnd(v: f64): void { store<f64>(rec(), v, 80); }
   // @ts-ignore: decorator
-  @inline export function quantum(): i32 { return load<i32>(THREAD, 88); }
+  @inline export function quantum(): i32 { return load<i32>(rec(), 88); }
   // @ts-ignore: decorator
-  @inline export function setQuantum(v: i32): void { store<i32>(THREAD, v, 88); }
+  @inline export function setQuantum(v: i32): void { store<i32>(rec(), v, 88); }
   // @ts-ignore: decorator
-  @inline export function lastRead(): f64 { return load<f64>(THREAD, 96); }
+  @inline export function lastRead(): f64 { return load<f64>(rec(), 96); }
   // @ts-ignore: decorator
-  @inline export function setLastRead(v: f64): void { store<f64>(THREAD, v, 96); }
+  @inline export function setLastRead(v: f64): void { store<f64>(rec(), v, 96); }
   // @ts-ignore: decorator
-  @inline export function published(): u32 { return load<u32>(THREAD, 72); }
+  @inline export function published(): u32 { return load<u32>(rec(), 72); }
   // @ts-ignore: decorator
-  @inline export function setPublished(v: u32): void { store<u32>(THREAD, v, 72); }
+  @inline export function setPublished(v: u32): void { store<u32>(rec(), v, 72); }
+
+  /** This thread's index (0 without threads). */
+  // @ts-ignore: decorator
+  @inline export function index(): i32 { return tIndex; }
+
+  /**
+   * Threads build: makes `base` (T_SIZE bytes, zeroed; 0: the static one) this thread's T record and fills its
+   * fixed addresses; assembly/threads.ts calls it once per thread, after the stacks are set.
+   */
+  export function initThread(base: usize, stats: usize, failure: usize, index: i32): void {
+    // thread 0 keeps the static record
+    if (!base) base = THREAD;
+    tBase = base;
+    tIndex = index;
+    store<usize>(base, __data_end, 8);
+    store<usize>(base, Scratch.header(), 12);
+    store<usize>(base, stats, 16);
+    store<usize>(base, failure, 20);
+  }
 
   /** Fills the fixed addresses; runs once, with the module's top-level code (below). */
   export function init(): void {
-    store<usize>(THREAD, __data_end, 8);
-    store<usize>(THREAD, Scratch.header(), 12);
-    store<usize>(THREAD, STATS_BLOCK, 16);
-    store<usize>(THREAD, FAILURE_BLOCK, 20);
+    store<usize>(rec(), __data_end, 8);
+    store<usize>(rec(), Scratch.header(), 12);
+    store<usize>(rec(), STATS_BLOCK, 16);
+    store<usize>(rec(), FAILURE_BLOCK, 20);
   }
 }
 
+/** Bytes of a T record, for the threads build's per-thread regions. */
+// @ts-ignore: decorator
+@inline export const T_RECORD_SIZE: usize = <usize>T_SIZE;
 /** The counters block the host reads (layout.ts `Stats`), hung off `T.stats`. */
 // @ts-ignore: decorator
-@lazy const STATS_BLOCK: usize = memory.data(STATS_SIZE, 8);
+@lazy export const STATS_BLOCK: usize = memory.data(STATS_SIZE, 8);
 /** The failure-info block the host reads (layout.ts `FailureInfo`), hung off `T.failureInfo`. */
 // @ts-ignore: decorator
-@lazy const FAILURE_BLOCK: usize = memory.data(FAILURE_INFO_SIZE, 4);
+@lazy export const FAILURE_BLOCK: usize = memory.data(FAILURE_INFO_SIZE, 4);
 
 // ─── S: the shared record ───────────────────────────────────────────────────────────────
 //
@@ -268,4 +306,6 @@ export namespace S {
   @inline export function setBlocks(v: u64): void { store<u64>(SHARED, v, 48); }
 }
 
-T.init();
+// the threads build fills each thread's record when the thread starts (assembly/threads.ts)
+// @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+if (!isDefined(WEFT_THREADS)) T.init();

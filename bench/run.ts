@@ -31,6 +31,8 @@
 //   echo    echo_10k_conns_ok (bench/net.ts)
 //   latency sleep_late_ms_p99_busy, sleep_late_ms_p99_spin (bench/responsive.ts)
 //   overhead  compute_slowdown, preempt_slowdown, module_size_ratio (bench/responsive.ts)
+//   threads mn_alloc_ns_1, mn_alloc_ns_2, mn_alloc_speedup (bench/threads.ts: a threads build
+//           allocating on 1 and 2 worker threads; target: speedup at least 1.5)
 // plus machine, node, date and targets (the targets of the selected figures, each with
 // whether it was met).
 
@@ -48,6 +50,7 @@ import { hasChromium, CHROMIUM_MISSING } from "./chromium.js";
 import { WeftProgram, type RunResult, type RuntimeOptions } from "../host/runtime.js";
 import { benchHttp, benchEcho, WRK_CONNECTIONS, WRK_SECONDS, ECHO_CONNECTIONS } from "./net.js";
 import { benchLatency, benchOverhead } from "./responsive.js";
+import { benchThreadsAlloc } from "./threads.js";
 
 // ─── parameters ─────────────────────────────────────────────────────────────────────────
 
@@ -71,7 +74,7 @@ const MUTEX_ROUNDS = 10_000;
 const SLEEPERS = 100_000;
 const SLEEP_MS = 100;
 
-const GROUPS = ["switch", "browser", "spawn", "parked", "threadring", "sieve", "chan", "mutex", "sleepers", "http", "echo", "latency", "overhead"] as const;
+const GROUPS = ["switch", "browser", "spawn", "parked", "threadring", "sieve", "chan", "mutex", "sleepers", "http", "echo", "latency", "overhead", "threads"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** The figures, in table order, with the group that produces them. */
@@ -103,6 +106,9 @@ const FIGURES = [
   { key: "compute_slowdown", group: "overhead", what: "never-suspending kernel (closures, virtual calls): weft build time / plain asc -O3 time" },
   { key: "preempt_slowdown", group: "overhead", what: "the same kernel: preemption on / off" },
   { key: "module_size_ratio", group: "overhead", what: "examples/http: module size / the same without the asyncify pass" },
+  { key: "mn_alloc_ns_1", group: "threads", what: "ns per small object allocated and dropped, threads build, 1 thread (no collection)" },
+  { key: "mn_alloc_ns_2", group: "threads", what: "ns per object, the same on 2 threads at once (objects of both)" },
+  { key: "mn_alloc_speedup", group: "threads", what: "allocation throughput, 2 threads / 1 thread, same run" },
 ] as const satisfies readonly { key: string; group: Group; what: string }[];
 type FigureKey = (typeof FIGURES)[number]["key"];
 type Value = number | boolean;
@@ -126,6 +132,7 @@ const TARGETS: Partial<Record<FigureKey, { op: "<=" | ">=" | "=="; value: Value 
   compute_slowdown: { op: "<=", value: 1.05 },
   preempt_slowdown: { op: "<=", value: 1.05 },
   module_size_ratio: { op: "<=", value: 1.1 },
+  mn_alloc_speedup: { op: ">=", value: 1.5 },
 };
 
 // ─── paths ──────────────────────────────────────────────────────────────────────────────
@@ -686,6 +693,12 @@ async function main(): Promise<void> {
     values.compute_slowdown = round(overhead.computeSlowdown, 3);
     values.preempt_slowdown = round(overhead.preemptSlowdown, 3);
     values.module_size_ratio = round(overhead.moduleSizeRatio, 3);
+  }
+  if (only.has("threads")) {
+    const figures = await benchThreadsAlloc(ROOT, progress);
+    values.mn_alloc_ns_1 = round(figures.ns1);
+    values.mn_alloc_ns_2 = round(figures.ns2);
+    values.mn_alloc_speedup = round(figures.speedup);
   }
   if (only.has("parked")) {
     const parked = await benchParkedMemory();

@@ -45,6 +45,7 @@ import {
 import { planInstrumentation, checkPlan, asyncifyListEntry } from "./instrument.js";
 import { insertSafepoints, SAFEPOINT } from "./preempt.js";
 import { CORE } from "./core.js";
+import { threadsAscArgs, moveGlobalsToMemory, checkAsyncifyGlobals, initMemoryOnce, passivateData, THREADS_OUT_OF_LINE } from "./threads.js";
 
 /**
  * Where a program runs. `js`: the JavaScript host (host/runtime.ts) drives the module
@@ -106,6 +107,12 @@ export interface BuildOptions {
   target?: BuildTarget;
   /** WASI target: how a failing fiber is isolated (default "legacy"). */
   exceptions?: WasiExceptions;
+  /**
+   * Build for N threads on one shared memory (build/threads.ts): module variables and the
+   * heap are shared, each thread gets its own stacks. Costs module variables as memory
+   * words instead of globals and a heap built for threads; the default build is unchanged.
+   */
+  threads?: boolean;
 }
 
 /** What a build produced. */
@@ -153,6 +160,12 @@ import { DEFAULT_GUARD_SIZE } from "../assembly/layout.js";
 const ABI_ENTRY = "__weft_abi_entry__.ts";
 /** Virtual second entry of a WASI command: the runner's `_start`. */
 const WASI_ENTRY = "__weft_wasi_entry__.ts";
+/** Virtual third entry of a threads build: the per-thread entry and the heap's exports. */
+const THREADS_ENTRY = "__weft_threads_entry__.ts";
+/** Virtual runtime of a threads build (asc --runtime): weft's thread-safe heap (assembly/rt/). */
+const THREADS_RUNTIME = "__weft_threads_rt__";
+/** The JS target's top-level code, which the host calls (the threads build wraps it). */
+const START_EXPORT = "_start";
 /** The top-level code's function, exported by asc under this name until `linkInit` links it. */
 const INIT_EXPORT = "__weft_init";
 /** @assemblyscript/wasi-shim's library folder: WASI bindings, `process`, `Date`, ... */
@@ -217,6 +230,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
   if (options.exceptions !== undefined && target !== "wasi") throw new BuildError("exception handling is chosen for the wasi target only");
   if (options.rtrace && target === "wasi") throw new BuildError("rtrace builds need the JavaScript host; they cannot target wasi");
+  if (options.threads && target === "wasi") throw new BuildError("a WASI program runs on one thread: --threads needs the JavaScript host (no --target wasi)");
+  if (options.threads && options.rtrace) throw new BuildError("--threads and rtrace cannot be combined: the threads heap has no rtrace hooks");
   for (const [name, value] of [["stack size", options.stackSize], ["scratch size", options.scratchSize]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1024 || value > 1 << 30 || value % 16 !== 0)) {
       throw new BuildError(`${name} must be a multiple of 16 between 1024 and 1073741824 bytes, got ${value}`);
@@ -264,9 +279,9 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
   const { wasm, preempted } = await compile(entry, options);
   const module = binaryen.readBinary(wasm);
   try {
-    module.setFeatures(FEATURES);
+    module.setFeatures(options.threads ? FEATURES | binaryen.Features.Atomics : FEATURES);
     linkMain(module, path.relative(process.cwd(), entry));
-    bindGcMarking(module);
+    bindGcMarking(module, options.threads === true);
     if (!wasi && !options.rtrace) bindGcProfile(module);
     const spawnable = linkExports(module);
     if (spawnable.length) log(`spawnable from the host: ${spawnable.join(", ")}`);
@@ -294,6 +309,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
 
     let report: ModuleReport = { instrumented: [], uninstrumented: [], largestFrame: 0 };
     if (asyncify) bindStateIntrinsic(module, stateIntrinsic);
+    if (asyncify && options.threads) checkAsyncifyGlobals(module);
     if (wasi) checkWasiImports(module);
     if (asyncify) {
       report = analyze(module, SUSPEND_PRIMITIVES, TRAMPOLINES, MUST_STAY_PLAIN);
@@ -306,7 +322,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
       binaryen.setOptimizeLevel(3);
       binaryen.setShrinkLevel(0);
       // marks do not survive the binary asc handed over: mark the hooks again
-      noInline(module, [...OUT_OF_LINE_HOOKS, ...OFF_THE_SWITCH_PATH]);
+      noInline(module, [...OUT_OF_LINE_HOOKS, ...OFF_THE_SWITCH_PATH, ...(options.threads ? THREADS_OUT_OF_LINE : [])]);
       // once: a second back-to-back run changed only the numbering of locals (same size,
       // same code) on the benchmark programs, a test program and the HTTP example, for
       // about a tenth of the build's time
@@ -317,10 +333,12 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
         module.optimize();
       }
     }
+    if (options.threads) initMemoryOnce(module, START_EXPORT);
     if (!module.validate()) throw new BuildError("internal: the built module does not validate");
     binaryen.setDebugInfo(true); // keep the name section: traps then name the function
-    const binary = new Uint8Array(module.emitBinary());
+    let binary = new Uint8Array(module.emitBinary());
     binaryen.setDebugInfo(false);
+    if (options.threads) binary = passivateData(binary);
     log(`built ${path.relative(process.cwd(), entry)}: ${binary.length} bytes, ${report.instrumented.length} functions instrumented`);
     const why = Object.fromEntries(report.instrumented.map((name) => [name, plan.suspending.get(name)!]));
     return { binary, ...report, why, safepoints: [...preempted].sort(), guardSize: DEFAULT_GUARD_SIZE, size: binary.length };
@@ -368,6 +386,7 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
     `WEFT_SCRATCH_SIZE=${options.scratchSize ?? DEFAULT_SCRATCH_SIZE}`,
     `WEFT_GUARD_SIZE=${DEFAULT_GUARD_SIZE}`,
     ...(options.debug ? ["WEFT_DEBUG=1"] : []),
+    ...(options.threads ? ["WEFT_THREADS=1", `WEFT_STACK_SIZE=${options.stackSize ?? DEFAULT_STACK_SIZE}`] : []),
     ...(wasi ? WASI_ALIASES : []),
     ...(options.use ?? []),
   ];
@@ -378,15 +397,16 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
   const args = [
     path.basename(entry),
     wasi ? WASI_ENTRY : ABI_ENTRY,
+    ...(options.threads ? [THREADS_ENTRY, ...threadsAscArgs()] : []),
     "--outFile", "out.wasm",
     "--baseDir", baseDir,
-    "--runtime", "incremental",
+    "--runtime", options.threads ? THREADS_RUNTIME : "incremental",
     // JS: the host runs top-level code itself, after it is ready to account for
     // allocations. WASI: the runner's `_start` runs it (linked by `linkInit`).
     // WASI: the table is exported until the runner's guarded call (`weft.try_call`, an
     // import until bindExceptions) uses it; otherwise asc would drop it and every entry
     // reached only through it (bindExceptions unexports it).
-    ...(wasi ? ["--exportStart", INIT_EXPORT, "--exportTable", "--lib", shimDir] : ["--exportRuntime", "--exportStart", "_start"]),
+    ...(wasi ? ["--exportStart", INIT_EXPORT, "--exportTable", "--lib", shimDir] : ["--exportRuntime", "--exportStart", START_EXPORT]),
     "--stackSize", String(options.stackSize ?? DEFAULT_STACK_SIZE),
     "--debug", // names, so that our passes find functions; stripped of nothing else
     "--noColors",
@@ -401,6 +421,10 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
     afterCompile(module: binaryen.Module): void {
       super.afterCompile(module);
       preempted.push(...insertSafepoints(module, preempt, this.binaryen));
+      if (options.threads) {
+        moveGlobalsToMemory(module, this.binaryen, START_EXPORT);
+        noInline(module, THREADS_OUT_OF_LINE, this.binaryen);
+      }
     }
   };
   const { error } = await asc.main(args, {
@@ -427,6 +451,8 @@ async function readSource(file: string, dir: string, entry: string, wasi: boolea
   const full = path.resolve(dir, file);
   if (full === path.resolve(path.dirname(entry), ABI_ENTRY)) return `export * from "weft/abi";\n`;
   if (full === path.resolve(path.dirname(entry), WASI_ENTRY)) return `export * from "weft/wasi/runner";\n`;
+  if (full === path.resolve(path.dirname(entry), THREADS_ENTRY)) return `export * from "weft/threads";\n`;
+  if (full === path.resolve(path.dirname(entry), THREADS_RUNTIME + ".ts")) return `import "weft/rt/heap";\nimport "weft/rt/itcms";\n`;
   const match = /(?:^|[\\/])node_modules[\\/]weft[\\/](.+)$/.exec(full);
   // the WASI target swaps the core's one platform file for its WASI twin
   const mapped = match && wasi && match[1] === "platform.ts" ? "platform.wasi.ts" : match?.[1];

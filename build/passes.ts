@@ -149,9 +149,21 @@ const GC_STATE_MARK = 1;
  * write barrier outside the mark phase, where the barrier provably does nothing. Binds
  * `weft.gc_state` (assembly/trace.ts) to the phase itself, for traces of collections.
  */
-export function bindGcMarking(module: binaryen.Module): void {
+export function bindGcMarking(module: binaryen.Module, threads = false): void {
   const name = findImport(module, "weft", "gc_marking");
   if (name === null) return;
+  if (threads) {
+    // the threads heap collects with the world stopped (assembly/rt/itcms.ts): no
+    // mutator ever runs in a mark phase, so the switch's barrier is never needed
+    module.removeFunction(name);
+    module.addFunction(name, binaryen.none, binaryen.i32, [], module.i32.const(0));
+    const stateName = findImport(module, "weft", "gc_state");
+    if (stateName !== null) {
+      module.removeFunction(stateName);
+      module.addFunction(stateName, binaryen.none, binaryen.i32, [], module.i32.const(0));
+    }
+    return;
+  }
   if (!module.getGlobal(GC_STATE_GLOBAL)) {
     throw new BuildError(`internal: the collector's ${GC_STATE_GLOBAL} global is missing (is the runtime "incremental"?)`);
   }

@@ -67,6 +67,7 @@ export const BUILDS: Record<string, Ahead[]> = {
   "tests/sync2.test.ts": modes("sync2suite"),
   "tests/time.test.ts": ["timesuite", "selecttimeout", "deadlines", "timerdeadlock", "sleepers", "interop"].map((name) => js(name, name === "deadlines" ? { debug: true } : {})),
   "tests/trace.test.ts": [js("traced", { preempt: false }), js("tracedio")],
+  "tests/threads.test.ts": [js("threads", { threads: true }), js("compute", { preempt: false })],
   "tests/wasi.test.ts": [
     wasi("examples/wasi/sleepsort.ts"),
     wasi("examples/wasi/sieve.ts"),

@@ -68,7 +68,7 @@ export function scratchOverflow(f: usize): void {
 
 /** Resets the shadow-stack pointer after a trap left it anywhere. Must have no frame. */
 export function resetStack(): void {
-  __stack_pointer = __heap_base;
+  __stack_pointer = ShadowStack.top();
 }
 
 /** Text that explains an overflow: which stack, its limit and the option that raises it. */
