@@ -1,5 +1,5 @@
 // threads.ts: the `threads` benchmark group (`npm run bench -- --only threads`): what a
-// threads build (`weft build --threads`) gains from a second thread.
+// threads build (the threads build (BuildOptions.threads)) gains from a second thread.
 //
 // mn_alloc_speedup: allocation throughput of threads that allocate and drop small objects
 // (bench/programs/threadalloc.ts `churn`), 2 threads at once / 1 thread, measured in the

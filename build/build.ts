@@ -111,6 +111,8 @@ export interface BuildOptions {
    * Build for N threads on one shared memory (build/threads.ts): module variables and the
    * heap are shared, each thread gets its own stacks. Costs module variables as memory
    * words instead of globals and a heap built for threads; the default build is unchanged.
+   * Internal until programs run on threads (docs/THREADS.md, steps 2 and 3): the loader
+   * (host/threads.ts) and the tests use it; the command line has no flag for it yet.
    */
   threads?: boolean;
 }
@@ -230,8 +232,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
   if (options.exceptions !== undefined && target !== "wasi") throw new BuildError("exception handling is chosen for the wasi target only");
   if (options.rtrace && target === "wasi") throw new BuildError("rtrace builds need the JavaScript host; they cannot target wasi");
-  if (options.threads && target === "wasi") throw new BuildError("a WASI program runs on one thread: --threads needs the JavaScript host (no --target wasi)");
-  if (options.threads && options.rtrace) throw new BuildError("--threads and rtrace cannot be combined: the threads heap has no rtrace hooks");
+  if (options.threads && target === "wasi") throw new BuildError("a WASI program runs on one thread: the threads build needs the JavaScript host (no --target wasi)");
+  if (options.threads && options.rtrace) throw new BuildError("the threads build and rtrace cannot be combined: the threads heap has no rtrace hooks");
   for (const [name, value] of [["stack size", options.stackSize], ["scratch size", options.scratchSize]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1024 || value > 1 << 30 || value % 16 !== 0)) {
       throw new BuildError(`${name} must be a multiple of 16 between 1024 and 1073741824 bytes, got ${value}`);

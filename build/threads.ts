@@ -1,4 +1,4 @@
-// threads.ts: the threads build (`weft build --threads`): one program, N instances of it,
+// threads.ts: the threads build (BuildOptions.threads): one program, N instances of it,
 // one shared `WebAssembly.Memory`.
 //
 // Model. A threads program is one module instantiated once per thread (the calling thread

@@ -1,6 +1,6 @@
-// threads.test.ts: the threads build (`weft build --threads`, build/threads.ts) on real
+// threads.test.ts: the threads build (BuildOptions.threads, build/threads.ts) on real
 // Node worker threads (host/node/threads.ts): one module, N instances, one shared memory.
-// The program's exports run directly on each thread (milestone 1 of issue 14: no M:N
+// The program's exports run directly on each thread (step 1 of docs/THREADS.md: no M:N
 // scheduler yet). One build serves every test here (tests/threadsrun.ts); the heavier runs
 // (4 threads, many rounds) and the negative control without the heap lock are in
 // `npm run test:stress` (tests/stress/threads.test.ts).
@@ -62,11 +62,11 @@ describe("threads build", () => {
     }
   });
 
-  it("refuses a module built without --threads for more than one thread, naming the flag", async () => {
+  it("refuses a module built without threads for more than one thread, naming the option", async () => {
     // any module of the default build: this one is built for tests/build.test.ts too
     const plain = await WebAssembly.compile((await buildProgram("compute", { preempt: false })).binary);
     await expect(NodeThreads.start(plain, 2)).rejects.toThrow(
-      "this module was built without threads and cannot run on 2 threads: rebuild it with `weft build --threads` (BuildOptions.threads)",
+      "this module was built without threads and cannot run on 2 threads: rebuild it with the threads build (BuildOptions.threads: true)",
     );
   });
 });

@@ -1,7 +1,7 @@
 // threads.ts (Node): a threads-built module on N threads: the calling thread as thread 0
 // and N-1 `worker_threads`, all instances on one shared memory (host/threads.ts has the
 // model). Internal for now: tests and the benchmark call exported functions of the
-// program on each thread, concurrently; milestone 2 of issue 14 puts the scheduler on it.
+// program on each thread, concurrently; step 2 of docs/THREADS.md puts the scheduler on it.
 //
 // The worker's code is a self-contained script (WORKER_SOURCE, run with `eval`), not a
 // module file: the same loader then works from the compiled package and from the
