@@ -52,28 +52,25 @@ import { S } from "../state";
 /** Puts `f` at the tail of the run queue and makes it Ready: both phases at once. */
 // @ts-ignore: decorator
 @inline export function enqueue(f: usize): void {
-  // a queued fiber is Ready; queueing it again would corrupt the queue
-  if (Rec.state(f) == FiberState.Ready) queuedTwice(f);
-  Rec.setState(f, FiberState.Ready);
-  Rec.setNext(f, 0);
-  let tail = S.runTail();
-  if (tail != 0) Rec.setNext(tail, f);
-  else S.setRunHead(f);
+  // the tail the prepare read: inline in fibers' code, one read of it
+  if (prepareReady(f) == 0) S.setRunHead(f);
   S.setRunTail(f);
 }
 
 /**
  * The first phase of queueing `f`: makes it Ready and links it out of the tail, where no
  * `dequeue` sees it until `publishReady(f)`. Nothing else may be queued in between.
+ * Returns the tail (0: the queue is empty).
  */
 // @ts-ignore: decorator
-@inline export function prepareReady(f: usize): void {
+@inline export function prepareReady(f: usize): usize {
   // a queued fiber is Ready; queueing it again would corrupt the queue
   if (Rec.state(f) == FiberState.Ready) queuedTwice(f);
   Rec.setState(f, FiberState.Ready);
   Rec.setNext(f, 0);
   let tail = S.runTail();
   if (tail != 0) Rec.setNext(tail, f);
+  return tail;
 }
 
 /** The second phase: `f`, prepared last, is on the queue from now on. */
