@@ -63,9 +63,9 @@ export const RUN_BUDGET = 8192;
 /** Default time slice (ms): a `__weft_run` call returns once its slice is over (sched/slice.ts). */
 export const SLICE_MS = 10;
 
-/** The custom section that names the function of each safepoint site, one name per line
- *  (build/preempt.ts writes it; dumps of preempted fibers read it). */
-export const SAFEPOINT_SECTION = "weft.safepoints";
+/** Most bytes of a safepoint site's function name (UTF-8) that a dump prints; a multiple
+ *  of 8 (build/preempt.ts writes the names into the core's `siteNameInto`, sched/slice.ts). */
+export const SITE_NAME_MAX = 256;
 
 /** Prefix of the exported globals that number the spawnable exports (build/passes.ts). */
 export const SPAWNABLE_PREFIX = "__weft_export$";

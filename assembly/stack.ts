@@ -123,7 +123,7 @@ let tStackTop: usize = 0;
 
 // @ts-ignore: decorator
 @inline function scratchBase(): usize {
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (BuildOptions.threads) (asc --use), unknown to TypeScript
   return isDefined(WEFT_THREADS) ? tScratch : SCRATCH;
 }
 
@@ -203,7 +203,7 @@ export namespace ShadowStack {
   /** Top of the shadow-stack region: the stack pointer when no frame is on it. */
   // @ts-ignore: decorator
   @inline export function top(): usize {
-    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    // @ts-ignore: WEFT_THREADS is defined by the threads build (BuildOptions.threads) (asc --use), unknown to TypeScript
     return isDefined(WEFT_THREADS) ? tStackTop : __heap_base;
   }
 

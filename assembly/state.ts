@@ -12,11 +12,11 @@
 //     touches are wasm globals instead (below, with why): in memory they made the depth-0
 //     switch about 15% slower here. Measured against the core before this layout (one
 //     scheduler.ts, primitives that published before the unwind), same machine, side by
-//     side: the thread ring, spawns, channel ping-pong and sleepers are equal or faster,
-//     and the depth-0 yield executes as many instructions yet takes 8-14% longer: the
-//     cycles go with the yield's run-queue insertion now made by the trampoline after the
-//     save (two-phase suspension); docs/PERFORMANCE.md has what was tried.
-//     With threads (`weft build --threads`), `T`'s address is the per-instance wasm global
+//     side: the thread ring, spawns, channel ping-pong and sleepers are equal or faster;
+//     the depth-0 yield took 8-14% longer while the trampoline made the whole run-queue
+//     insertion after the save, and is as fast since the primitive prepares it and the
+//     trampoline only moves the tail (sched/runqueue.ts; docs/PERFORMANCE.md).
+//     With threads (the threads build (BuildOptions.threads)), `T`'s address is the per-instance wasm global
 //     `tBase` (one `global.get`, the offsets still fold), and `S` stays at its fixed
 //     address, in the shared memory; the globals below that start with `t` stay per
 //     thread and the others become shared words (build/threads.ts has the table).
@@ -70,7 +70,7 @@ import { STATS_SIZE, FAILURE_INFO_SIZE } from "./layout";
 // @ts-ignore: decorator
 @lazy const THREAD: usize = memory.data(T_SIZE, 16);
 
-// The threads build (`weft build --threads`, build/threads.ts) gives every thread its own
+// The threads build (the threads build (BuildOptions.threads), build/threads.ts) gives every thread its own
 // T record: its address is this per-thread global (thread 0's is THREAD; the others' are
 // allocated by assembly/threads.ts). The default build folds `rec()` to the constant.
 /** The address of this thread's T record (threads build). */
@@ -80,7 +80,7 @@ let tIndex: i32 = 0;
 
 // @ts-ignore: decorator
 @inline function rec(): usize {
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (BuildOptions.threads) (asc --use), unknown to TypeScript
   return isDefined(WEFT_THREADS) ? tBase : THREAD;
 }
 
@@ -102,8 +102,8 @@ let tIndex: i32 = 0;
 
 // The hottest per-thread fields live in wasm globals instead of the record: they are
 // truly per instance (a thread is an instance), and every switch reads and writes them.
-// Kept in memory they cost the switch benchmarks measurably on this machine (closing
-// note of issue 15); as globals they need no per-thread base address either.
+// Kept in memory they cost the switch benchmarks measurably on this machine
+// (docs/PERFORMANCE.md); as globals they need no per-thread base address either.
 /** T.current: the running fiber (offset 0 of the table above). */
 let tCurrent: usize = 0;
 /** T.fiberBase (offset 4). */
@@ -255,7 +255,7 @@ export namespace T {
 @lazy const SHARED: usize = memory.data(S_SIZE, 16);
 
 // The run queue's two words live in wasm globals: every switch reads and writes them, and
-// in memory they cost the switch benchmark measurably (closing note of issue 15). With M:N
+// in memory they cost the switch benchmark measurably (docs/PERFORMANCE.md). With M:N
 // threads the run queue becomes one per thread anyway (Go's per-P `runq`, THREADS.md),
 // which is where a per-instance global belongs; a shared queue for stealing is then a
 // new structure, not this one.
@@ -349,5 +349,5 @@ export namespace S {
 }
 
 // the threads build fills each thread's record when the thread starts (assembly/threads.ts)
-// @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+// @ts-ignore: WEFT_THREADS is defined by the threads build (BuildOptions.threads) (asc --use), unknown to TypeScript
 if (!isDefined(WEFT_THREADS)) T.init();

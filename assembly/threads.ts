@@ -1,4 +1,4 @@
-// threads.ts: the per-thread entry of a threads build (`weft build --threads`), compiled
+// threads.ts: the per-thread entry of a threads build (the threads build (BuildOptions.threads)), compiled
 // in as a third entry next to the ABI only by that build.
 //
 // Model: one module, N instances on one shared memory (build/threads.ts), instance i on

@@ -45,7 +45,8 @@ import {
 import { planInstrumentation, checkPlan, asyncifyListEntry } from "./instrument.js";
 import { insertSafepoints, SAFEPOINT } from "./preempt.js";
 import { CORE } from "./core.js";
-import { threadsAscArgs, moveGlobalsToMemory, checkAsyncifyGlobals, initMemoryOnce, passivateData, hoistStackStores, checkStackReads } from "./threads.js";
+import { findStackRefs, describeStackRefs } from "./stackrefs.js";
+import { threadsAscArgs, moveGlobalsToMemory, checkAsyncifyGlobals, initMemoryOnce, passivateData, hoistStackStores, THREADS_OUT_OF_LINE } from "./threads.js";
 
 /**
  * Where a program runs. `js`: the JavaScript host (host/runtime.ts) drives the module
@@ -111,6 +112,8 @@ export interface BuildOptions {
    * Build for N threads on one shared memory (build/threads.ts): module variables and the
    * heap are shared, each thread gets its own stacks. Costs module variables as memory
    * words instead of globals and a heap built for threads; the default build is unchanged.
+   * Internal until programs run on threads (docs/THREADS.md, steps 2 and 3): the loader
+   * (host/threads.ts) and the tests use it; the command line has no flag for it yet.
    */
   threads?: boolean;
 }
@@ -126,6 +129,8 @@ export interface BuildResult {
    * entry has). `weft build --verbose` prints it.
    */
   why: Record<string, string>;
+  /** Functions of the program given safepoints (preemption: a check atop their loops), sorted. */
+  safepoints: string[];
   /** Functions of the program that were left uninstrumented, sorted. */
   uninstrumented: string[];
   /** Upper bound of the bytes one frame of any instrumented function saves. */
@@ -191,12 +196,12 @@ export const SUSPEND_PRIMITIVES = [CORE.yieldNow, CORE.safepoint, CORE.park, COR
  */
 export const OUT_OF_LINE_HOOKS = [CORE.traceSwitch, CORE.traceWake, CORE.traceSpawn, CORE.traceEnd];
 /**
- * The trampoline's rare paths, called from one place each: kept out of line, so that the
- * loop that every switch runs stays small enough for the engine to keep its values in
- * registers (inlined, they made the depth-0 switch about 15% slower on this machine at
- * an unchanged instruction count).
+ * Rare paths kept out of line: the trampoline's, so that the loop that every switch runs
+ * stays small enough for the engine to keep its values in registers (inlined, they made
+ * the depth-0 switch about 15% slower on this machine at an unchanged instruction count),
+ * and a channel send's preemption, so that every send in a program stays small.
  */
-export const OFF_THE_SWITCH_PATH = [CORE.publishWaiting, CORE.sliceOver];
+export const OFF_THE_SWITCH_PATH = [CORE.publishWaiting, CORE.sliceOver, CORE.preemptAfterCheckpoint];
 /** Functions that run the trampoline: they start rewinds and stop unwinds. */
 export const TRAMPOLINES = [CORE.run];
 /**
@@ -228,8 +233,8 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   }
   if (options.exceptions !== undefined && target !== "wasi") throw new BuildError("exception handling is chosen for the wasi target only");
   if (options.rtrace && target === "wasi") throw new BuildError("rtrace builds need the JavaScript host; they cannot target wasi");
-  if (options.threads && target === "wasi") throw new BuildError("a WASI program runs on one thread: --threads needs the JavaScript host (no --target wasi)");
-  if (options.threads && options.rtrace) throw new BuildError("--threads and rtrace cannot be combined: the threads heap has no rtrace hooks");
+  if (options.threads && target === "wasi") throw new BuildError("a WASI program runs on one thread: the threads build needs the JavaScript host (no --target wasi)");
+  if (options.threads && options.rtrace) throw new BuildError("the threads build and rtrace cannot be combined: the threads heap has no rtrace hooks");
   for (const [name, value] of [["stack size", options.stackSize], ["scratch size", options.scratchSize]] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1024 || value > 1 << 30 || value % 16 !== 0)) {
       throw new BuildError(`${name} must be a multiple of 16 between 1024 and 1073741824 bytes, got ${value}`);
@@ -299,7 +304,11 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
       binaryen.setPassArgument("asyncify-addlist", plan.indirectCallers.map(asyncifyListEntry).join("\n"));
       binaryen.setPassArgument("asyncify-propagate-addlist", "1");
     }
-    if (asyncify && options.threads) checkStackReads(module, binaryen, (name) => plan.suspending.has(name));
+    if (asyncify && options.threads) {
+      // no shadow-stack address may outlive a suspend: the fiber may resume on another thread
+      const refs = findStackRefs(module, plan);
+      if (refs.length) throw new BuildError(`internal: ${describeStackRefs(refs)}`);
+    }
     if (asyncify) module.runPasses(["asyncify"]);
     binaryen.clearPassArguments();
     if (wasi && bindExceptions(module, options.exceptions ?? "legacy")) {
@@ -321,7 +330,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
       binaryen.setOptimizeLevel(3);
       binaryen.setShrinkLevel(0);
       // marks do not survive the binary asc handed over: mark the hooks again
-      noInline(module, [...OUT_OF_LINE_HOOKS, ...OFF_THE_SWITCH_PATH]);
+      noInline(module, [...OUT_OF_LINE_HOOKS, ...OFF_THE_SWITCH_PATH, ...(options.threads ? THREADS_OUT_OF_LINE : [])]);
       // once: a second back-to-back run changed only the numbering of locals (same size,
       // same code) on the benchmark programs, a test program and the HTTP example, for
       // about a tenth of the build's time
@@ -340,7 +349,7 @@ async function buildModule(entry: string, options: BuildOptions, log: (line: str
     if (options.threads) binary = passivateData(binary);
     log(`built ${path.relative(process.cwd(), entry)}: ${binary.length} bytes, ${report.instrumented.length} functions instrumented`);
     const why = Object.fromEntries(report.instrumented.map((name) => [name, plan.suspending.get(name)!]));
-    return { binary, ...report, why, guardSize: DEFAULT_GUARD_SIZE, size: binary.length };
+    return { binary, ...report, why, safepoints: [...preempted].sort(), guardSize: DEFAULT_GUARD_SIZE, size: binary.length };
   } finally {
     module.dispose();
   }
@@ -422,6 +431,7 @@ async function runAsc(asc: typeof import("assemblyscript/asc"), entry: string, o
       preempted.push(...insertSafepoints(module, preempt, this.binaryen));
       if (options.threads) {
         moveGlobalsToMemory(module, this.binaryen, START_EXPORT);
+        noInline(module, THREADS_OUT_OF_LINE, this.binaryen);
         hoistStackStores(module, this.binaryen);
       }
     }

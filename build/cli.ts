@@ -134,7 +134,6 @@ program
   .option("--no-preempt", "no safepoints in loops: purely cooperative scheduling (a fiber that never yields stalls the others)")
   .option("--rtrace", "include allocation tracing hooks (for leak checks)")
   .option("--debug", "check the runtime's invariants as it runs (slower; a broken one fails with `internal: ...`)")
-  .option("--threads", "build for N threads on one shared memory (module variables and the heap shared; see docs/API.md for the cost)")
   .option("--use <NAME=value...>", "define integer constants for the program (asc --use)")
   .addOption(new Option("--target <target>", "where the program runs: js (the JavaScript host) or wasi (a WASI command)").choices(["js", "wasi"]).default("js"))
   .addOption(
@@ -164,7 +163,6 @@ program
         preempt: opts.preempt,
         rtrace: opts.rtrace,
         debug: opts.debug,
-        threads: opts.threads,
         use: opts.use,
         target: opts.target,
         exceptions: opts.exceptions,

@@ -16,6 +16,8 @@ export const CORE = {
   workLeft: "~lib/weft/state/tWorkLeft",
   /** A safepoint's slow path: a suspend primitive taking the site's index. */
   safepoint: "~lib/weft/sched/slice/safepoint",
+  /** Writes a safepoint site's function name; the build makes its body (preempt.ts). */
+  siteNameInto: "~lib/weft/sched/slice/siteNameInto",
   /** Suspend primitives that always switch (checkpoints too: see preempt.ts). */
   yieldNow: "~lib/weft/sched/suspend/yieldNow",
   park: "~lib/weft/sched/suspend/park",
@@ -32,6 +34,8 @@ export const CORE = {
   memberEnded: "~lib/weft/scopecore/memberEnded",
   fireTimers: "~lib/weft/sched/fire/fireTimers",
   publishWaiting: "~lib/weft/sched/suspend/publishWaiting",
+  /** A channel send's preemption after its checkpoint (build.ts OFF_THE_SWITCH_PATH). */
+  preemptAfterCheckpoint: "~lib/weft/sched/slice/preemptAfterCheckpoint",
   /** The trampoline's clock check (build.ts OFF_THE_SWITCH_PATH). */
   sliceOver: "~lib/weft/sched/run/sliceOver",
   /** Trace hooks kept out of line (build.ts OUT_OF_LINE_HOOKS). */

@@ -27,9 +27,10 @@
 //     and preemption";
 //   - the slow path allocates no managed object: it runs where AssemblyScript did not
 //     expect a call, with managed temporaries in plain locals that a collection would miss;
-//   - each site has an index into the `weft.safepoints` custom section (the names of the
-//     functions, one per line), so that a dump can say in which function a fiber was
-//     preempted.
+//   - each site has an index, and the core's `siteNameInto` (sched/slice.ts), whose body
+//     this pass writes, maps it to the name of its function: a dump says in which
+//     function a fiber was preempted, printed by the core itself (the same text under the
+//     JavaScript host and under WASI, where no host reads the module).
 //
 // Where: the pass runs on the module asc compiled, before asc optimizes it (an asc
 // transform in build.ts), where every loop is still in the function it was written in. asc
@@ -63,7 +64,7 @@
 
 import binaryen from "binaryen";
 import { BuildError } from "./build.js";
-import { SAFEPOINT_SECTION } from "../assembly/layout.js";
+import { SITE_NAME_MAX } from "../assembly/layout.js";
 import { CORE } from "./core.js";
 import { nameMatcher } from "./passes.js";
 
@@ -83,6 +84,8 @@ export const WORK_LEFT_GLOBAL = CORE.workLeft;
 export const SAFEPOINT = CORE.safepoint;
 /** The export that keeps the slow path in the module until safepoints call it. */
 export const SAFEPOINT_EXPORT = "__weft_safepoint";
+/** The core's function that writes a site's name (sched/slice.ts); its body is made here. */
+export const SITE_NAME_INTO = CORE.siteNameInto;
 
 /** A function of the program itself: not the standard library, not weft, not top-level code. */
 export function isProgramFunction(name: string): boolean {
@@ -315,7 +318,7 @@ function addSafepoint(module: binaryen.Module, loop: binaryen.ExpressionRef, lab
 /**
  * Inserts a safepoint at the top of every loop of the program's own functions (before asc
  * optimizes the module, and so before the asyncify pass, which then instruments them) and
- * records the sites' function names in the `weft.safepoints` section. Returns the
+ * writes the sites' function names into the core's `siteNameInto`. Returns the
  * functions given safepoints. Without `preempt`, only drops the slow path's export
  * (nothing calls it then). `with_` is the binaryen.js instance that holds `module` (asc's
  * own, in its transform).
@@ -333,7 +336,7 @@ export function insertSafepoints(module: binaryen.Module, preempt: boolean, with
 function insertAll(module: binaryen.Module, preempt: boolean): string[] {
   if (module.getExport(SAFEPOINT_EXPORT)) module.removeExport(SAFEPOINT_EXPORT);
   if (!preempt) return [];
-  if (!module.getFunction(SAFEPOINT) || !module.getGlobal(WORK_LEFT_GLOBAL)) {
+  if (!module.getFunction(SAFEPOINT) || !module.getGlobal(WORK_LEFT_GLOBAL) || !module.getFunction(SITE_NAME_INTO)) {
     throw new BuildError("internal: the scheduler's safepoint is missing from the compiled module");
   }
   // the slow path stays one call, off the loops' fast path (the optimizer would inline it)
@@ -377,6 +380,41 @@ function insertAll(module: binaryen.Module, preempt: boolean): string[] {
     visit(info.body);
     if (loops > 0) names.push(info.name);
   }
-  module.addCustomSection(SAFEPOINT_SECTION, new TextEncoder().encode(names.join("\n")));
+  writeSiteNames(module, names);
   return names;
+}
+
+/**
+ * Replaces the body of the core's `siteNameInto(site, buf): len` with one that stores the
+ * UTF-8 name of site `site`'s function at `buf` in 8-byte constants and returns its
+ * length (0 for an unknown site). Code rather than a data segment: the module's memory
+ * layout is already fixed when this runs (asc placed its static data and the heap).
+ */
+function writeSiteNames(module: binaryen.Module, names: string[]): void {
+  const info = api.getFunctionInfo(module.getFunction(SITE_NAME_INTO));
+  const site = () => module.local.get(0, api.i32);
+  const buf = () => module.local.get(1, api.i32);
+  const cases = names.map((name, i) => {
+    const bytes = utf8Prefix(name, SITE_NAME_MAX);
+    const padded = new Uint8Array(Math.ceil(bytes.length / 8) * 8);
+    padded.set(bytes);
+    const words = new DataView(padded.buffer);
+    const stores: binaryen.ExpressionRef[] = [];
+    for (let at = 0; at < padded.length; at += 8) {
+      const value = module.i64.const(words.getBigInt64(at, true));
+      stores.push(module.i64.store(at, 1, buf(), value));
+    }
+    return module.if(module.i32.eq(site(), module.i32.const(i)), module.block(null, [...stores, module.return(module.i32.const(bytes.length))]));
+  });
+  module.removeFunction(SITE_NAME_INTO);
+  module.addFunction(SITE_NAME_INTO, info.params, info.results, [], module.block(null, [...cases, module.i32.const(0)], api.i32));
+}
+
+/** The UTF-8 bytes of `text`, cut to at most `max` bytes at a character boundary. */
+function utf8Prefix(text: string, max: number): Uint8Array {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length <= max) return bytes;
+  let end = max;
+  while (end > 0 && (bytes[end] & 0xc0) === 0x80) end--; // a continuation byte: back to its start
+  return bytes.subarray(0, end);
 }

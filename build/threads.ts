@@ -1,4 +1,4 @@
-// threads.ts: the threads build (`weft build --threads`): one program, N instances of it,
+// threads.ts: the threads build (BuildOptions.threads): one program, N instances of it,
 // one shared `WebAssembly.Memory`.
 //
 // Model. A threads program is one module instantiated once per thread (the calling thread
@@ -76,6 +76,13 @@ export const PER_THREAD_GLOBALS = [
   // the thread's heap cache (assembly/rt/heap.ts)
   "~lib/weft/rt/heap/tHeap",
 ];
+/**
+ * Functions of the threads heap that the optimizer must keep out of line: the futex wait
+ * (assembly/rt/lock.ts `futexWait`). On Node 20.20, V8's baseline code can read 0 from a
+ * wasm local that was live across a blocking `memory.atomic.wait32` (docs/THREADS.md), so
+ * every wait is the only thing its function does and the callers' values cross a call.
+ */
+export const THREADS_OUT_OF_LINE = ["~lib/weft/rt/lock/futexWait"];
 /** Globals the pass creates, per thread like the table above (checked after the pass). */
 export const ASYNCIFY_GLOBALS = ["__asyncify_state", "__asyncify_data"];
 
@@ -447,7 +454,7 @@ const STACK_POINTER = "~lib/memory/__stack_pointer";
  * the call. Rewritten before the optimizer, the value is computed first; the optimizer
  * cannot move the stack pointer's read back above a call (the call may write it).
  * Which calls may suspend is not known yet (instrument.ts runs later), so every store
- * whose value makes any call is rewritten: the threads build only. `checkStackReads`
+ * whose value makes any call is rewritten: the threads build only. build/stackrefs.ts
  * verifies the result before the asyncify pass. Returns how many stores it rewrote.
  */
 export function hoistStackStores(module: binaryen.Module, api: Api): number {
@@ -472,38 +479,6 @@ export function hoistStackStores(module: binaryen.Module, api: Api): number {
   return hoisted;
 }
 
-/**
- * Before the asyncify pass: throws if an expression of a function that can suspend
- * (`suspends`) reads the stack pointer before, in evaluation order, a call that may
- * suspend (see `hoistStackStores`). It sees expressions only: an address cached in a
- * local across such a call is not detected (hoistStackStores removes the pattern that
- * produces them).
- */
-export function checkStackReads(module: binaryen.Module, api: Api, suspends: (name: string) => boolean): void {
-  for (let i = 0; i < module.getNumFunctions(); i++) {
-    const fn = module.getFunctionByIndex(i);
-    const info = api.getFunctionInfo(fn);
-    if (info.module || !info.body || !suspends(info.name)) continue;
-    checkFunctionStackReads(api, fn, suspends);
-  }
-}
-
-/** `checkStackReads` for one function. */
-function checkFunctionStackReads(api: Api, fn: binaryen.FunctionRef, suspends: (name: string) => boolean): void {
-  const info = api.getFunctionInfo(fn);
-  visit(api, info.body, (e) => {
-    const children = childrenOf(api, e);
-    for (let i = 0; i < children.length; i++) {
-      if (!some(api, children[i], (x) => isStackPointer(api, x))) continue;
-      for (let j = i + 1; j < children.length; j++) {
-        if (mayCall(api, children[j], suspends)) {
-          throw new BuildError(`internal: the threads build found a shadow-stack address held across a suspending call in ${info.name}: a fiber resumed on another thread would use the old thread's stack`);
-        }
-      }
-    }
-  });
-}
-
 function isStackPointer(api: Api, e: binaryen.ExpressionRef): boolean {
   return api.getExpressionId(e) === api.GlobalGetId && (api.getExpressionInfo(e) as binaryen.GlobalGetInfo).name === STACK_POINTER;
 }
@@ -515,34 +490,6 @@ function mayCall(api: Api, e: binaryen.ExpressionRef, suspends: (name: string) =
     if (id === api.CallIndirectId) return true;
     return id === api.CallId && suspends((api.getExpressionInfo(x) as binaryen.CallInfo).target);
   });
-}
-
-/** The children of `e` in evaluation order (the kinds `rewrite` walks). */
-function childrenOf(api: Api, e: binaryen.ExpressionRef): binaryen.ExpressionRef[] {
-  const id = api.getExpressionId(e);
-  const kinds = [api.IfId, api.BreakId, api.SwitchId, api.CallId, api.CallIndirectId, api.StoreId, api.BinaryId, api.SelectId, api.MemoryCopyId, api.MemoryFillId, api.MemoryInitId, api.AtomicRMWId, api.AtomicCmpxchgId, api.AtomicWaitId, api.AtomicNotifyId];
-  if (!kinds.includes(id)) return [];
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const info = api.getExpressionInfo(e) as any;
-  const list = (...xs: (number | undefined | null)[]) => xs.filter((x): x is number => !!x);
-  switch (id) {
-    case api.IfId: return list(info.condition);
-    case api.BreakId: return list(info.value, info.condition);
-    case api.SwitchId: return list(info.value, info.condition);
-    case api.CallId: return [...info.operands];
-    case api.CallIndirectId: return [...info.operands, info.target];
-    case api.StoreId: return list(info.ptr, info.value);
-    case api.BinaryId: return list(info.left, info.right);
-    case api.SelectId: return list(info.ifTrue, info.ifFalse, info.condition);
-    case api.MemoryCopyId: return list(info.dest, info.source, info.size);
-    case api.MemoryFillId: return list(info.dest, info.value, info.size);
-    case api.MemoryInitId: return list(info.dest, info.offset, info.size);
-    case api.AtomicRMWId: return list(info.ptr, info.value);
-    case api.AtomicCmpxchgId: return list(info.ptr, info.expected, info.replacement);
-    case api.AtomicWaitId: return list(info.ptr, info.expected, info.timeout);
-    case api.AtomicNotifyId: return list(info.ptr, info.notifyCount);
-    default: return [];
-  }
 }
 
 /** Calls `f` on every expression of the tree at `e` (through the kinds `rewrite` walks). */

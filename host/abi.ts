@@ -78,7 +78,7 @@ export interface WeftExports {
 
 // The codes, constants and block layouts shared with the core: one source, compiled by
 // both asc and tsc (assembly/layout.ts).
-export { RunStatus, FailureKind, RUN_BUDGET, DUMP_LIMIT, SLICE_MS, SAFEPOINT_SECTION, EXIT_OK, EXIT_MAIN_FAILED, EXIT_DEADLOCK, EXIT_FAULT } from "../assembly/layout.js";
+export { RunStatus, FailureKind, RUN_BUDGET, DUMP_LIMIT, SLICE_MS, EXIT_OK, EXIT_MAIN_FAILED, EXIT_DEADLOCK, EXIT_FAULT } from "../assembly/layout.js";
 
 /** AssemblyScript's class id of `String`. */
 const STRING_ID = 2;

@@ -15,7 +15,6 @@ import {
   REQUIRED_EXPORTS,
   RunStatus,
   RUN_BUDGET,
-  SAFEPOINT_SECTION,
   FailureKind,
   readStats,
   readString,
@@ -237,13 +236,8 @@ export class WeftProgram {
   private recorder: TraceRecorder | null = null;
   private readonly traceOptions: TraceOptions | null;
 
-  /** The function of each safepoint site (build/preempt.ts), for dumps of preempted fibers. */
-  private readonly safepointNames: string[];
-
   private constructor(module: WebAssembly.Module, instance: WebAssembly.Instance, rtrace: Rtrace | null, ports: Ports, options: RuntimeOptions) {
     this.exports = instance.exports as unknown as WeftExports;
-    const [sites] = WebAssembly.Module.customSections(module, SAFEPOINT_SECTION);
-    this.safepointNames = sites ? new TextDecoder().decode(sites).split("\n") : [];
     this.rtrace = rtrace;
     this.ports = ports;
     this.name = options.name ?? "the program";
@@ -716,12 +710,7 @@ export class WeftProgram {
 
   private dumpLines(limit: number, minAge: number): string[] {
     const text = readString(this.exports.memory, this.exports.__weft_dump(limit, minAge)) ?? "";
-    // the core knows a preemption site by number; the module's custom section names it
-    const named = text.replace(/\(preempted in function #(\d+)\)/g, (all, site: string) => {
-      const name = this.safepointNames[Number(site)];
-      return name !== undefined ? `(preempted in ${name})` : all;
-    });
-    return named ? named.split("\n") : [];
+    return text ? text.split("\n") : [];
   }
 
   /** Samples the clock and, if asked, reports fibers blocked too long. */

@@ -1,7 +1,7 @@
-// threads.ts: one threads-built module (`weft build --threads`) on N threads sharing one
+// threads.ts: one threads-built module (the threads build (BuildOptions.threads)) on N threads sharing one
 // memory: the part of the loader every environment shares (standard web APIs only; Node's
-// worker threads are host/node/threads.ts). Internal for now: milestone 2 of issue 14
-// wires it to `weft run --threads N` and the `threads` option.
+// worker threads are host/node/threads.ts). Internal for now: the M:N scheduler (step 2
+// of docs/THREADS.md) wires it to `weft run --threads N` and the `threads` option.
 //
 // Model: the host creates one `WebAssembly.Memory({ shared: true })` sized from the
 // module's `weft.threads` custom section (initial and maximum pages, build/threads.ts),
@@ -44,7 +44,7 @@ export function requireThreads(module: WebAssembly.Module, threads: number): Thr
   const layout = threadsLayout(module);
   if (!layout) {
     throw new LoadError(
-      `this module was built without threads and cannot run on ${threads} threads: rebuild it with \`weft build --threads\` (BuildOptions.threads)`,
+      `this module was built without threads and cannot run on ${threads} threads: rebuild it with the threads build (BuildOptions.threads: true)`,
     );
   }
   return layout;

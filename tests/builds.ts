@@ -50,13 +50,13 @@ export const BUILDS: Record<string, Ahead[]> = {
   "tests/iostdin.test.ts": [js("examples/stdinticker.ts")],
   "tests/isolation.test.ts": [js("isolation"), js("mainfails")],
   "tests/join.test.ts": [js("join", { debug: true }), js("million")],
-  "tests/publish.test.ts": [js("publish", { debug: true }), js("publish")],
+  "tests/publish.test.ts": [js("publish", { debug: true }), js("leftover")],
   "tests/leak.test.ts": [js("examples/leak.ts"), js("examples/leakfix.ts"), js("spinner", { use: ["SPIN_LIMIT=1000000"] }), js("spinner")],
   "tests/overflow.test.ts": [
     js("overflow", { scratchSize: 8192, stackSize: 16384 }),
     js("overflow", { scratchSize: 1 << 20, use: ["SKIP_CALLSTACK=1", "SKIP_SHADOW=1"] }),
   ],
-  "tests/preempt.test.ts": [js("hog"), js("hog", { preempt: false }), js("floodhog"), js("spinserve"), js("bench/programs/kernel.ts"), js("bench/programs/kernel.ts", { preempt: false })],
+  "tests/preempt.test.ts": [js("hog"), js("hog", { preempt: false }), js("floodhog"), js("spinserve"), js("bench/programs/kernel.ts")],
   "tests/scope.test.ts": [js("scopes", { debug: true })],
   "tests/spawnarg.test.ts": modes("spawnarg"),
   "tests/stats.test.ts": [js("counters")],
@@ -67,6 +67,7 @@ export const BUILDS: Record<string, Ahead[]> = {
   "tests/sync2.test.ts": modes("sync2suite"),
   "tests/time.test.ts": ["timesuite", "selecttimeout", "deadlines", "timerdeadlock", "sleepers", "interop"].map((name) => js(name, name === "deadlines" ? { debug: true } : {})),
   "tests/trace.test.ts": [js("traced", { preempt: false }), js("tracedio")],
+  "tests/threads.test.ts": [js("threads", { threads: true }), js("compute", { preempt: false })],
   "tests/wasi.test.ts": [
     wasi("examples/wasi/sleepsort.ts"),
     wasi("examples/wasi/sieve.ts"),

@@ -34,9 +34,14 @@ describe("end of the program", () => {
     const r = await buildAndRun("leftover");
     expect(r.stdout).toEqual(["main returns"]);
     expect(r.exitCode).toBe(0);
-    expect(r.aliveAtEnd).toBe(2);
-    expect(r.leftAlive).toEqual(['#2 "spinner" ready', dumpLine('#3 "sleeper" blocked')]);
-    expect(r.stderr).toEqual(["weft: main ended with 2 fibers still alive:", '  #2 "spinner" ready', dumpLine('  #3 "sleeper" blocked')]);
+    expect(r.aliveAtEnd).toBe(3);
+    expect(r.leftAlive).toEqual(['#2 "spinner" ready', dumpLine('#3 "sleeper" blocked'), '#4 "hog" ready (preempted in leftover/hog)']);
+    expect(r.stderr).toEqual([
+      "weft: main ended with 3 fibers still alive:",
+      '  #2 "spinner" ready',
+      dumpLine('  #3 "sleeper" blocked'),
+      '  #4 "hog" ready (preempted in leftover/hog)',
+    ]);
   });
 
   it("stops with status 2 when every fiber is asleep", async () => {

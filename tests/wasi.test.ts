@@ -138,7 +138,7 @@ describe("same output and exit status as the JS host", () => {
     ["mainfails", []], // exit 1
     ["deadlock", []], // exit 2 with the dump
     ["timerdeadlock", []], // deadlock while no timer is left
-    ["leftover", []], // main ended with fibers alive
+    ["leftover", []], // main ended with fibers alive, one preempted (the core names its function)
     ["selecttimeout", []], // select timeouts: the runner sleeps in poll_oneoff
     ["toplevel", []], // fault outside any fiber: exit 3
   ];

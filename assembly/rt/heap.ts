@@ -6,16 +6,17 @@
 // served from the running thread's own free list per class, with no lock and no atomic
 // operation. An empty list is refilled with a batch of BATCH blocks under the heap lock:
 // a batch another thread or the collector gave back (a stack of batches per class, the
-// "central" lists), else BATCH fresh blocks from TLSF in one lock hold. A
+// "central" lists), else one TLSF block cut into BATCH blocks (`carve`). A
 // list that grows past 2 x BATCH gives a batch back. Larger blocks go to TLSF under the
 // lock. So the lock is taken about once per BATCH small allocations instead of once per
 // allocation: THREADS.md measured that one lock around every allocation made two threads
 // allocate no more than one.
 //
 // Invariants:
-//   - a cached block is a *used* block to TLSF, allocated by TLSF itself: its size word
-//     is right (stack.ts `capacity` reads it), TLSF never merges into it, and it can
-//     later be freed to TLSF (a `__realloc` that moves it does);
+//   - a cached block is a *used* block to TLSF, with a size word and tags of its own
+//     (`carve` cuts TLSF blocks into them): its size is right (stack.ts `capacity` reads
+//     it), TLSF never merges into it, and it can later be freed to TLSF (a `__realloc`
+//     that moves it does);
 //   - a block's class is a function of its size word alone, so any thread may free a block
 //     another thread allocated: it goes to the freeing thread's list;
 //   - blocks of a class never return to TLSF (a program that stops using small objects
@@ -190,17 +191,31 @@ function refill(h: usize, c: usize): usize {
 
 /**
  * Takes BATCH blocks of class `c` from TLSF (heap lock held), linked through their first
- * words: one lock hold for BATCH allocations. (Cutting one large TLSF block into BATCH
- * pieces instead corrupted the heap when four or more threads allocated at once; the
- * cause was not found, so each block is TLSF's own.)
+ * words: one TLSF allocation of BATCH blocks' worth, cut into BATCH blocks. Each piece gets
+ * a size word of its own, so that to TLSF it is a used block like any other (the invariants
+ * at the top of this file): its left tag is clear (every piece's left neighbour is used),
+ * except the first piece's, which keeps the whole block's (its left neighbour is TLSF's);
+ * the last piece takes whatever TLSF gave beyond BATCH blocks (less than one block, so its
+ * class is still `c`), and the block after it already has a used left neighbour. A piece
+ * freed to TLSF later (a `__realloc` that moves it) then merges and splits like any block.
+ * (An earlier version cut blocks the same way and saw the heap corrupted with four or more
+ * threads; that was the heap lock's waiter losing its address across a futex wait,
+ * rt/lock.ts, fixed since.)
  */
 function carve(root: Root, c: usize): usize {
-  let size = (c + 1) * 16 - BLOCK_OVERHEAD;
+  let stride = (c + 1) << 4;
+  let whole = changetype<usize>(allocateBlock(root, <usize>BATCH * stride - BLOCK_OVERHEAD));
+  let info = load<usize>(whole);
+  let end = whole + BLOCK_OVERHEAD + (info & ~3);
+  let leftTag = info & 2;
   let first: usize = 0;
+  let block = whole;
   for (let i: u32 = 0; i < BATCH; i++) {
-    let block = changetype<usize>(allocateBlock(root, size));
+    let next = i == BATCH - 1 ? end : block + stride;
+    store<usize>(block, (next - block - BLOCK_OVERHEAD) | (i == 0 ? leftTag : 0));
     store<usize>(block, first, BLOCK_OVERHEAD);
     first = block;
+    block = next;
   }
   return first;
 }

@@ -29,6 +29,8 @@
 //     sees it running and waits for it, or it sees the request and stops again;
 //   - `__new` reaches its safepoint before it allocates, so the object being made is
 //     never half-linked during a collection; the heap lock is never held there.
+//   - no function keeps a wasm local it needs across a futex wait: every wait is a call of
+//     rt/lock.ts `futexWait` (see there why), and `park` always leaves through `worldEnter`.
 //
 // Rejected: the stock incremental steps inside `__new` (they interleave with other
 // threads' mutations: THREADS.md); a write barrier per store instead of stopping (every
@@ -40,6 +42,7 @@ import { oncollect } from "~lib/rt/rtrace";
 import { TypeinfoFlags } from "~lib/shared/typeinfo";
 import { E_ALLOCATION_TOO_LARGE, E_ALREADY_PINNED, E_NOT_PINNED } from "~lib/util/error";
 import { heapRoot, allocateBlock, freeBlock, Block } from "./tlsf";
+import { futexWait } from "./lock";
 import {
   threadRecord, newList, lockHeap, unlockHeap, sweepFree, sweepDone, THREAD_TABLE, MAX_THREADS,
   MODE_IDLE, MODE_RUNNING, MODE_PARKED,
@@ -175,14 +178,18 @@ function initLazy(space: Object): Object {
   atomic.notify(h);
 }
 
+/** Sleeps until no collection is wanted (the waits go through rt/lock.ts `futexWait`). */
+function waitWorld(): void {
+  while (atomic.load<i32>(WORLD, W_WANTED) != 0) futexWait(WORLD + W_WANTED, 1);
+}
+
 /** The calling thread starts running heap code; waits while a collection is under way. */
 export function worldEnter(): void {
-  let h = threadRecord();
   while (true) {
-    setMode(h, MODE_RUNNING);
+    setMode(threadRecord(), MODE_RUNNING);
     if (atomic.load<i32>(WORLD, W_WANTED) == 0) return;
-    setMode(h, MODE_IDLE);
-    while (atomic.load<i32>(WORLD, W_WANTED) != 0) atomic.wait<i32>(WORLD + W_WANTED, 1, -1);
+    setMode(threadRecord(), MODE_IDLE);
+    waitWorld();
   }
 }
 
@@ -200,15 +207,22 @@ export function worldLeave(): void {
   if (atomic.load<i32>(WORLD, W_WANTED)) park();
 }
 
-/** Publishes this thread's stack, stops, and waits out the collection. */
+/**
+ * Publishes this thread's stack, stops, and waits out the collection; then runs again.
+ * Only running code reaches it (`__new`'s accounting point, `gcSafepoint`, a collection
+ * asked for while another is under way), so it always leaves through `worldEnter`: it
+ * keeps nothing in a local across the wait (rt/lock.ts says why). It once saved the mode
+ * it was entered in and restored it afterwards; that local read 0 after the wait, the
+ * thread went on running marked idle, and the next collections neither waited for it nor
+ * scanned its stack: they freed objects it still held (tests/threads.test.ts, the
+ * collection test).
+ */
 function park(): void {
   let h = threadRecord();
-  let was = atomic.load<i32>(h);
   store<usize>(h, __stack_pointer, 4);
   setMode(h, MODE_PARKED);
-  while (atomic.load<i32>(WORLD, W_WANTED) != 0) atomic.wait<i32>(WORLD + W_WANTED, 1, -1);
-  if (was == MODE_RUNNING) worldEnter();
-  else setMode(h, was);
+  waitWorld();
+  worldEnter();
 }
 
 /** Adds a thread's pending allocation count to the total. */
@@ -246,7 +260,7 @@ export function collectWorld(): void {
         let other = load<usize>(THREAD_TABLE + (<usize>i << 2));
         if (!other || other == h) continue;
         while (atomic.load<i32>(other) == MODE_RUNNING) {
-          atomic.wait<i32>(other, MODE_RUNNING, -1);
+          futexWait(other, MODE_RUNNING);
           waited = true;
         }
       }

@@ -10,9 +10,26 @@
 // Invariants: wasm atomics are sequentially consistent, so everything written under the
 // lock is visible to the next holder; the waiter re-marks the word 2 whenever it wakes, so
 // no release is ever missed.
+//
+// Every futex wait of the threads build's heap goes through `futexWait`, and no function
+// keeps a wasm local that it still needs across `memory.atomic.wait32` itself: on Node
+// 20.20, code from V8's baseline compiler (Liftoff) can read 0 from a local that was live
+// across a wait that blocked (docs/THREADS.md has a 12-line reproduction; the collector's
+// `park` read its saved mode as 1 before its wait loop and 0 after, in the same call).
+// `futexWait` waits once and returns, and the build keeps it out of line
+// (build/threads.ts THREADS_OUT_OF_LINE), so a caller's values cross a call, not a wait,
+// and every loop re-reads what it needs after the call returns.
 
 // @ts-ignore: decorator
 @inline const SPINS: i32 = 64;
+
+/**
+ * Sleeps while the word at `addr` holds `expected` (or until woken). The only place the
+ * heap waits: see the top of this file for why it waits once, returns, and stays a call.
+ */
+export function futexWait(addr: usize, expected: i32): void {
+  atomic.wait<i32>(addr, expected, -1);
+}
 
 /** Takes the mutex at `addr`. */
 export function lockWord(addr: usize): void {
@@ -23,7 +40,7 @@ export function lockWord(addr: usize): void {
   }
   if (c != 2) c = atomic.xchg<i32>(addr, 2);
   while (c != 0) {
-    atomic.wait<i32>(addr, 2, -1);
+    futexWait(addr, 2);
     c = atomic.xchg<i32>(addr, 2);
   }
 }

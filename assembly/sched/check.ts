@@ -22,6 +22,7 @@ import { T, S } from "../state";
 import { Saved } from "../stack";
 import { NODE_TAG } from "../sync/waitlist";
 import { liveFirst } from "./live";
+import { queuedAfter } from "./runqueue";
 
 function broken(what: string): void {
   abort("internal: " + what);
@@ -50,7 +51,7 @@ function onList(list: usize, e: usize): bool {
 /** The run queue, the live list and the Blocked fibers (see the top of this file). */
 export function checkQueues(): void {
   let n: i32 = 0;
-  for (let p = S.runHead(); p != 0; p = Rec.next(p)) {
+  for (let p = S.runHead(); p != 0; p = queuedAfter(p)) {
     if (Rec.state(p) != FiberState.Ready) broken("fiber " + fiberLabel(p) + " on the run queue is not ready");
     // a fiber queued twice would make the queue a cycle
     if (<u32>++n > S.alive()) broken("the run queue holds more fibers than are alive: a fiber is on it twice");

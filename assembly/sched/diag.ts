@@ -20,6 +20,7 @@ import { readyCount } from "./runqueue";
 import { liveFirst, mainAddress } from "./live";
 import { describeWait } from "./wait";
 import { armPendingSleeps } from "./sleep";
+import { siteName } from "./slice";
 
 /** The main fiber's failure, or null. */
 export function mainFailure(): Failure | null {
@@ -67,8 +68,7 @@ export function dumpFibers(limit: u32, minAge: f64 = -1): string {
     let line = fiberLabel(f) + " " + stateName(state);
     let list = Rec.waitList(f);
     if (list != 0) line += " (" + describeWait(list) + ")";
-    // the host names the function (the build's safepoint section, layout.ts)
-    if (Rec.flags(f) & PREEMPTED) line += " (preempted in function #" + (<u32>Rec.slot(f)).toString() + ")";
+    if (Rec.flags(f) & PREEMPTED) line += " (preempted in " + siteName(<u32>Rec.slot(f)) + ")";
     if (Rec.flags(f) & CANCELLED) line += " cancelled";
     if (Rec.timer(f) != 0 && list != SLEEPING) line += " with deadline";
     let scope = Rec.scope(f);

@@ -18,7 +18,8 @@
 //
 // Invariants: a failed fiber is finished (finish.ts) exactly once; a fiber that fails in
 // the middle of suspending was never published (its intent, `T.publish`, is dropped), so
-// it is on no queue or list put there by that suspension.
+// it is on no queue or list put there by that suspension (a yield's link out of the run
+// queue's tail stays behind, outside the queue: nothing follows it, runqueue.ts).
 
 import { traceOn, traceFail } from "../trace";
 import { FiberState, Rec, F_FAILURE, fiberLabel } from "../record";
@@ -143,9 +144,10 @@ function failFiber(f: usize, kind: FailureKind, message: string, file: string | 
   // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) queueShared(failure);
   else unreported.push(failure);
-  // The running fiber is never Ready (no primitive queues its caller: the trampoline
-  // publishes it after the save); one that failed in the middle of blocking may have
-  // recorded a wait list, or joined this slice's pending sleeps.
+  // The running fiber is on no queue (no primitive queues its caller: the trampoline
+  // publishes it after the save; one that failed in the middle of a yield is Ready but
+  // only prepared); one that failed in the middle of blocking may have recorded a wait
+  // list, or joined this slice's pending sleeps.
   detachWaiting(f);
   S.countFailure();
   T.setCurrent(0);

@@ -10,9 +10,9 @@
 // counter is refilled with a quantum adapted so that reads come about CHECK_MS apart.
 //
 // At a safepoint, a slice that is over (or a timer that is due) preempts the running
-// fiber: it is marked PREEMPTED (dumps name the function it was in), recorded to go to
-// the back of the run queue (T.publish, published by the trampoline once its frames are
-// saved, as a yield is: suspend.ts) and unwinds like a yield. A fiber that never yields
+// fiber: it is marked PREEMPTED (dumps name the function it was in), prepared for the back
+// of the run queue (published by the trampoline once its frames are saved, as a yield
+// is: suspend.ts, runqueue.ts) and unwinds like a yield. A fiber that never yields
 // therefore no longer stalls the program.
 //
 // Invariants:
@@ -20,7 +20,7 @@
 //     argument: the build inserts it where AssemblyScript expected no call;
 //   - outside a fiber (top-level code) a safepoint only refills the counter;
 //   - PREEMPTED is set exactly while a fiber is suspended at a safepoint; `slot` then
-//     holds the site (record.ts).
+//     holds the site (record.ts), which `siteName` turns into its function's name.
 //
 // Rejected: reading the clock at every safepoint (a host import, about 40 ns: more than
 // a tight loop's iteration); a fixed quantum (a loop's iteration costs from 1 ns to
@@ -32,6 +32,8 @@ import { beginUnwind, resumed } from "../switch";
 import { hostNow } from "../platform";
 import { TimerHeap } from "../timer";
 import { flushSleeps } from "./sleep";
+import { prepareReady } from "./runqueue";
+import { SITE_NAME_MAX } from "../layout";
 
 /** Units of work a switch counts for (run.ts). */
 // @ts-ignore: decorator
@@ -63,7 +65,7 @@ export function safepoint(site: i32): void {
   if (!preemptDue()) return;
   Rec.setFlags(f, Rec.flags(f) | PREEMPTED);
   Rec.setSlot(f, <u64>site, false);
-  preempt();
+  preempt(f);
   beginUnwind();
 }
 
@@ -79,10 +81,38 @@ export function safepoint(site: i32): void {
   let left = T.workLeft() - 1;
   T.setWorkLeft(left);
   if (left >= 0 || f == 0) return false;
+  return preemptAfterCheckpoint(f);
+}
+
+/**
+ * `checkpoint`'s slow path, kept out of line (build.ts OFF_THE_SWITCH_PATH): inlined, it
+ * would grow every channel send in the program's own functions.
+ */
+export function preemptAfterCheckpoint(f: usize): bool {
   if (!preemptDue()) return false;
   Rec.setOutcome(f, Outcome.Ok);
-  preempt();
+  preempt(f);
   return true;
+}
+
+/**
+ * Writes the name of the function that holds safepoint `site` at `buf` (UTF-8, at most
+ * SITE_NAME_MAX bytes; it may write up to the next multiple of 8) and returns its length,
+ * or 0 for a site it does not know. This body is a placeholder: the build replaces it with
+ * the sites it numbered (build/preempt.ts), so that the core itself can name them, under
+ * WASI as under the JavaScript host.
+ */
+export function siteNameInto(site: u32, buf: usize): u32 {
+  return 0;
+}
+
+/** The function that holds safepoint `site`, for dumps: its name, or `function #<site>`. */
+export function siteName(site: u32): string {
+  let buf = heap.alloc(SITE_NAME_MAX);
+  let n = siteNameInto(site, buf);
+  let name = n != 0 && n <= <u32>SITE_NAME_MAX ? String.UTF8.decodeUnsafe(buf, n) : "function #" + site.toString();
+  heap.free(buf);
+  return name;
 }
 
 /** Reads the clock (arming pending sleeps): must the running fiber make way? */
@@ -91,10 +121,11 @@ function preemptDue(): bool {
   return now >= T.sliceEnd() || (TimerHeap.size() != 0 && TimerHeap.nextDeadline() <= now);
 }
 
-/** Records the running fiber for the run-queue tail (a yield); the caller begins the unwind. */
+/** Records the running fiber `f` for the run-queue tail (a yield); the caller begins the unwind. */
 // @ts-ignore: decorator
-@inline function preempt(): void {
+@inline function preempt(f: usize): void {
   T.setWorkLeft(0); // the trampoline reads the clock at once: it fires the timers, ends the slice
+  prepareReady(f); // published by the trampoline once saved (runqueue.ts)
   T.setPublish(PUBLISH_READY);
 }
 

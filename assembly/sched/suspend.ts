@@ -1,7 +1,9 @@
 // suspend.ts: the suspend primitives, and the second phase of every suspension: publish.
 //
 // Suspension is two-phase. A primitive only *records* where the running fiber goes (in
-// the thread's record, state.ts `T.publish*`) and starts the unwind; the trampoline
+// the thread's record, state.ts `T.publish*`; a yield also links the fiber out of the run
+// queue's tail, which is not part of the queue until the tail moves: runqueue.ts) and
+// starts the unwind; the trampoline
 // (run.ts) saves the fiber's frames and shadow slice, and only then `publish`es it: onto
 // the run queue (a yield), a wait list (block, a channel operation, join), its select's
 // lists, the timer heap (a sleep or a deadline). So no fiber is ever visible to a waker,
@@ -28,7 +30,7 @@ import { beginUnwind, resumed } from "../switch";
 import { misuse } from "../failure";
 import { Waiters, WaitNode, SelectState, NODE_TAG } from "../sync/waitlist";
 import { TimerHeap } from "../timer";
-import { enqueue } from "./runqueue";
+import { prepareReady, publishReady } from "./runqueue";
 import { checkPublish } from "./check";
 
 /**
@@ -39,6 +41,7 @@ export function yieldNow(): void {
   if (resumed()) return;
   let f = T.current();
   if (f == 0) outsideFiber("yieldNow()");
+  prepareReady(f); // linked out of the run queue's tail: not queued yet (runqueue.ts)
   T.setPublish(PUBLISH_READY);
   beginUnwind();
 }
@@ -107,7 +110,7 @@ function outsideFiber(what: string): void {
     T.setPublish(0);
     // @ts-ignore: WEFT_DEBUG is defined by `weft build --debug` (asc --use), unknown to TypeScript
     if (isDefined(WEFT_DEBUG)) checkPublish(f);
-    if (what == PUBLISH_READY) enqueue(f);
+    if (what == PUBLISH_READY) publishReady(f); // prepared by the primitive
     else if (what == PUBLISH_LIST) Waiters.push(Rec.waitList(f), f);
     else publishWaiting(f, what);
   }

@@ -1,6 +1,6 @@
 // threadalloc.ts: the threads benchmark's program (bench/threads.ts): `churn` allocates and
 // drops small objects, keeping a short chain alive at a time, and returns a checksum the
-// benchmark checks. Built with `weft build --threads`; run on 1 and 2 threads at once.
+// benchmark checks. Built with the threads build (BuildOptions.threads); run on 1 and 2 threads at once.
 
 export function main(): void {}
 

@@ -1,6 +1,6 @@
 // threads.ts (Node): a threads-built module on N threads: the calling thread as thread 0
 // and N-1 `worker_threads`, all instances on one shared memory (host/threads.ts has the
-// model). Internal for now (no `weft run --threads` yet: step 3 of issue 14): tests and the
+// model). Internal for now (no `weft run --threads` yet: step 3 of docs/THREADS.md): tests and the
 // benchmark call exported functions of the program on each thread, concurrently
 // (`call`, `callAll`), or run its `main` under the M:N scheduler on N workers (`run`).
 //

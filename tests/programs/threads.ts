@@ -1,6 +1,7 @@
 // threads.ts: the threads build's test program (tests/threads.test.ts). Its exports run
 // directly on each thread (no scheduler yet): module variables, static data, and an
-// allocation torture that links, drops and checks objects while other threads do the same.
+// allocation torture that links, drops and checks objects while other threads do the same,
+// with or without collections asked for in the middle of it.
 
 export function main(): void {}
 
@@ -68,6 +69,17 @@ function checkChain(head: Item | null, seed: i32, len: i32): i32 {
  * of them every 32 rounds. Returns the number of corrupted objects found.
  */
 export function torture(thread: i32, rounds: i32): i32 {
+  return tortureCollecting(thread, rounds, 0);
+}
+
+/**
+ * `torture`, and every `collectEvery` rounds (0: never) this thread asks for a full
+ * collection while the others allocate: each one stops them at their next allocation
+ * safepoint, scans their stacks and frees what none of them holds. A collector that
+ * misses a thread's stack, or runs while a thread still runs, frees part of this thread's
+ * or another's live chains, which the checks then count (or the heap traps).
+ */
+export function tortureCollecting(thread: i32, rounds: i32, collectEvery: i32): i32 {
   let window = new StaticArray<Item | null>(WINDOW);
   let seeds = new StaticArray<i32>(WINDOW);
   let bad = 0;
@@ -84,6 +96,7 @@ export function torture(thread: i32, rounds: i32): i32 {
     if (r % 32 == 31) {
       for (let j = 0; j < WINDOW; j++) bad += checkChain(window[j], seeds[j], CHAIN);
     }
+    if (collectEvery > 0 && r % collectEvery == collectEvery - 1) __collect();
   }
   return bad;
 }
