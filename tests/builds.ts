@@ -68,6 +68,9 @@ export const BUILDS: Record<string, Ahead[]> = {
   "tests/time.test.ts": ["timesuite", "selecttimeout", "deadlines", "timerdeadlock", "sleepers", "interop"].map((name) => js(name, name === "deadlines" ? { debug: true } : {})),
   "tests/trace.test.ts": [js("traced", { preempt: false }), js("tracedio")],
   "tests/threads.test.ts": [js("threads", { threads: true }), js("compute", { preempt: false })],
+  "tests/threadsched.test.ts": (
+    [["15"], ["8", "WEFT_STEAL_NO_CAS=1"], ["16"], ["32"]] as const
+  ).map(([parts, ...use]) => js("threadsched", { threads: true, use: ["WEFT_GC_MIN_BYTES=800000000", `THREADSCHED_PARTS=${parts}`, ...use] })),
   "tests/wasi.test.ts": [
     wasi("examples/wasi/sleepsort.ts"),
     wasi("examples/wasi/sieve.ts"),

@@ -90,7 +90,8 @@ describe("preemption", () => {
   it("prints a SIGQUIT dump naming the spinning fiber and its function", async () => {
     const { code, stderr: lines } = await quitWhen((await buildProgram("hog")).binary, "tick 1");
     expect(code).toBe(2);
-    expect(lines[0]).toMatch(/^SIGQUIT: 3 fibers alive, \d blocked, \d+ switches, 3 spawned, peak 3$/);
+    // the sleeper (20 ms) may have ended by the time the signal is handled on a loaded machine
+    expect(lines[0]).toMatch(/^SIGQUIT: [23] fibers alive, \d blocked, \d+ switches, 3 spawned, peak 3$/);
     expect(lines).toContain('  #2 "hog" ready (preempted in hog/hog)');
   });
 });

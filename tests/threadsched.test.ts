@@ -5,7 +5,9 @@
 // a storm of fibers that end at once (the other thread steals at every round), and the
 // negative control: the steal without its compare-and-swap (WEFT_STEAL_NO_CAS) hands one
 // fiber to two threads, which the scheduler reports. Programs:
-// tests/programs/threadsched.ts, its parts chosen with THREADSCHED_PARTS. A collection
+// tests/programs/threadsched.ts, its parts chosen with THREADSCHED_PARTS: one build runs
+// the four that end normally, one after another, and the tests read its one run; the
+// deadlock, the refused channel and the negative control need a build each. A collection
 // threshold far above what they allocate: the collector under threads is not what these
 // tests check (tests/threads.test.ts).
 import { describe, it, expect, beforeAll } from "vitest";
@@ -17,22 +19,16 @@ const GC = "WEFT_GC_MIN_BYTES=800000000";
 const build = async (parts: number, ...use: string[]) =>
   WebAssembly.compile((await buildProgram("threadsched", { threads: true, use: [GC, `THREADSCHED_PARTS=${parts}`, ...use] })).binary);
 
-let migrate: WebAssembly.Module;
-let spawnFail: WebAssembly.Module;
 let noCas: WebAssembly.Module;
 let deadlock: WebAssembly.Module;
 let channel: WebAssembly.Module;
-let storm: WebAssembly.Module;
+/** One run of the parts that end normally: migrate, spawn, fail, storm (in that order). */
+let normal: Awaited<ReturnType<typeof NodeThreads.run>>;
 
 beforeAll(async () => {
-  [migrate, spawnFail, noCas, deadlock, channel, storm] = await Promise.all([
-    build(1),
-    build(14),
-    build(8, "WEFT_STEAL_NO_CAS=1"),
-    build(16),
-    build(32),
-    build(8),
-  ]);
+  let all: WebAssembly.Module;
+  [all, noCas, deadlock, channel] = await Promise.all([build(15), build(8, "WEFT_STEAL_NO_CAS=1"), build(16), build(32)]);
+  normal = await NodeThreads.run(all, 2, { timeoutMs: 60_000 });
 }, 240_000);
 
 /** Where the failing fiber of the program throws (file:line:column of `throw new Error("fiber three gives up")`). */
@@ -54,43 +50,29 @@ function expectedSum(): bigint {
 }
 
 describe("M:N scheduler on 2 threads", () => {
-  it("moves yielding fibers between threads with their locals intact", async () => {
-    const run = await NodeThreads.run(migrate, 2, { timeoutMs: 60_000 });
-    expect(run.exitCode).toBe(0);
-    expect(run.failures).toEqual([]);
-    expect(run.report).toEqual([]);
-    expect(run.stdout[0]).toBe("migrate: checksums 16/16");
+  it("moves yielding fibers between threads with their locals intact", () => {
+    expect(normal.stdout[0]).toBe("migrate: checksums 16/16");
     // both scheduler threads (indices 1 and 2: thread 0 only hosts) ran the fibers
-    expect(run.stdout[1]).toBe("migrate: threads 6");
-    const moved = /^migrate: moved (\d+) fibers (\d+) times$/.exec(run.stdout[2]);
+    expect(normal.stdout[1]).toBe("migrate: threads 6");
+    const moved = /^migrate: moved (\d+) fibers (\d+) times$/.exec(normal.stdout[2]);
     expect(moved).not.toBeNull();
     expect(Number(moved![1])).toBeGreaterThan(0);
-    expect(run.stdout).toHaveLength(3);
-  }, 90_000);
+  });
 
   // These two failed in about one run of the file in four until the heap's futex waits
   // went out of line (docs/THREADS.md: V8's baseline code lost a local across a wait).
-  it("spawns and joins 12,406 fibers across threads with exact results, unique ids and one failure", async () => {
-    const run = await NodeThreads.run(spawnFail, 2, { timeoutMs: 60_000 });
-    // ids: main 1, 2000 workers, 400 children; then the fail part's six, the fourth one failing
-    const failure = `fiber #2405 failed: fiber three gives up at ${throwSite()}`;
-    expect(run.stdout).toEqual([
-      `spawn: sum ${expectedSum()}`,
-      "spawn: distinct ids 2000/2000",
-      `fail: ${failure}`,
-      "fail: 1 failed, 5 finished",
-      "storm: 0 wrong",
-    ]);
-    expect(run.failures).toEqual([failure]);
-    expect(run.exitCode).toBe(0);
-    expect(run.report).toEqual([]);
-  }, 90_000);
+  it("spawns and joins 12,406 fibers across threads with exact results, unique ids and one failure", () => {
+    // ids: main 1, migrate's 16, 2000 workers, 400 children; then the fail part's six, the fourth one failing
+    const failure = `fiber #2421 failed: fiber three gives up at ${throwSite()}`;
+    expect(normal.stdout.slice(3, 7)).toEqual([`spawn: sum ${expectedSum()}`, "spawn: distinct ids 2000/2000", `fail: ${failure}`, "fail: 1 failed, 5 finished"]);
+    expect(normal.failures).toEqual([failure]);
+    expect(normal.exitCode).toBe(0);
+    expect(normal.report).toEqual([]);
+  });
 
-  // Known broken like the test above (it fails about as often in this file's runs).
-  it("spawns and joins 10,000 fibers that end at once, each run exactly once", async () => {
-    const run = await NodeThreads.run(storm, 2, { timeoutMs: 60_000 });
-    expect(run).toEqual({ exitCode: 0, stdout: ["storm: 0 wrong"], failures: [], report: [] });
-  }, 90_000);
+  it("spawns and joins 10,000 fibers that end at once, each run exactly once", () => {
+    expect(normal.stdout.slice(7)).toEqual(["storm: 0 wrong"]);
+  });
 
   it("reports a deadlock only when every thread is idle", async () => {
     const run = await NodeThreads.run(deadlock, 2, { timeoutMs: 60_000 });
