@@ -69,7 +69,7 @@ export const BUILDS: Record<string, Ahead[]> = {
   "tests/trace.test.ts": [js("traced", { preempt: false }), js("tracedio")],
   "tests/threads.test.ts": [js("threads", { threads: true }), js("compute", { preempt: false })],
   "tests/threadsched.test.ts": (
-    [["15"], ["8", "WEFT_STEAL_NO_CAS=1"], ["16"], ["32"]] as const
+    [["15"]] as const
   ).map(([parts, ...use]) => js("threadsched", { threads: true, use: ["WEFT_GC_MIN_BYTES=800000000", `THREADSCHED_PARTS=${parts}`, ...use] })),
   "tests/wasi.test.ts": [
     wasi("examples/wasi/sleepsort.ts"),
