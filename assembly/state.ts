@@ -315,7 +315,7 @@ export namespace S {
   /** The next fiber id (`lastId` + 1, stored): unique across threads. */
   // @ts-ignore: decorator
   @inline export function nextId(): u32 {
-    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
     if (isDefined(WEFT_THREADS)) return atomic.add<u32>(SHARED, 1, 12) + 1;
     let id = lastId() + 1;
     setLastId(id);
@@ -323,26 +323,26 @@ export namespace S {
   }
   // @ts-ignore: decorator
   @inline export function countSpawn(): void {
-    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
     if (isDefined(WEFT_THREADS)) atomic.add<u64>(SHARED, 1, 40);
     else setSpawned(spawned() + 1);
   }
   // @ts-ignore: decorator
   @inline export function countBlock(): void {
-    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
     if (isDefined(WEFT_THREADS)) atomic.add<u64>(SHARED, 1, 48);
     else setBlocks(blocks() + 1);
   }
   // @ts-ignore: decorator
   @inline export function countFailure(): void {
-    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
     if (isDefined(WEFT_THREADS)) atomic.add<u32>(SHARED, 1, 32);
     else setFailed(failed() + 1);
   }
   /** Adds `d` (wrapping: a negative change as its two's complement) to `savedBytes`. */
   // @ts-ignore: decorator
   @inline export function addSavedBytes(d: u32): void {
-    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
     if (isDefined(WEFT_THREADS)) atomic.add<u32>(SHARED, d, 36);
     else setSavedBytes(savedBytes() + d);
   }

@@ -62,7 +62,7 @@ export function scratchOverflow(f: usize): void {
   Scratch.reset();
   endUnwind();
   T.setPublish(PUBLISH_NONE);
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) {
     // a join that blocked holding the scheduler lock (lock.ts) is never published: free it
     // before the failure's `finish` takes it
@@ -105,7 +105,7 @@ function overflowMessage(kind: FailureKind): string {
  * fault outside any fiber, which ends the program).
  */
 export function failCurrent(kind: FailureKind, message: string | null, file: string | null, line: u32, column: u32): bool {
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) {
     // a fiber that failed while it held the scheduler lock (lock.ts) leaves it free
     if (holdsSched()) unlockSched();
@@ -141,7 +141,7 @@ function failFiber(f: usize, kind: FailureKind, message: string, file: string | 
   let failure = new Failure(Rec.id(f), changetype<string | null>(Rec.name(f)), kind, message, file !== null ? file : "", line, column);
   if (traceOn) traceFail(f, kind, message);
   Rec.setRef(f, F_FAILURE, changetype<usize>(failure));
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) queueShared(failure);
   else unreported.push(failure);
   // The running fiber is on no queue (no primitive queues its caller: the trampoline
@@ -160,7 +160,7 @@ function failFiber(f: usize, kind: FailureKind, message: string, file: string | 
  */
 export function takeFailure(): usize {
   let failure: Failure;
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) {
     let taken = takeShared();
     if (taken === null) return 0;

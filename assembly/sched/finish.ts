@@ -28,22 +28,14 @@ import { lockSched, unlockSched } from "./lock";
 import { endAll, END_MAIN } from "./runq";
 
 export function finish(f: usize, state: FiberState): void {
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) {
     finishShared(f, state);
     return;
   }
   Rec.setState(f, state);
   if (traceOn) traceEnd(f, state);
-  let timer = Rec.timer(f);
-  if (timer != 0) TimerHeap.cancel(timer);
-  if (Rec.flags(f) & HOST_SPAWNED) hostFiberEnded(f);
-  let saved = Rec.saved(f);
-  if (saved != 0) {
-    S.addSavedBytes(0 - <u32>Saved.capacity(saved));
-    heap.free(saved);
-    Rec.setSaved(f, 0);
-  }
+  releaseEnded(f);
   liveRemove(f);
   if (f == mainAddress()) S.setMainEnd(true);
   let scope = Rec.scope(f);
@@ -55,9 +47,9 @@ export function finish(f: usize, state: FiberState): void {
   }
 }
 
-/** `finish` in the threads build (see the top of this file). */
-function finishShared(f: usize, state: FiberState): void {
-  if (traceOn) traceEnd(f, state);
+/** What every end of a fiber lets go of first: its timer, the host's wait for it, its saved block. */
+// @ts-ignore: decorator
+@inline function releaseEnded(f: usize): void {
   let timer = Rec.timer(f);
   if (timer != 0) TimerHeap.cancel(timer);
   if (Rec.flags(f) & HOST_SPAWNED) hostFiberEnded(f);
@@ -67,6 +59,12 @@ function finishShared(f: usize, state: FiberState): void {
     heap.free(saved);
     Rec.setSaved(f, 0);
   }
+}
+
+/** `finish` in the threads build (see the top of this file). */
+function finishShared(f: usize, state: FiberState): void {
+  if (traceOn) traceEnd(f, state);
+  releaseEnded(f);
   lockSched();
   Rec.setState(f, state);
   liveRemove(f);

@@ -32,7 +32,7 @@ export function join(target: usize): usize {
   let self = T.current();
   if (self == 0) misuse("join() called outside a fiber");
   if (target == self) misuse("fiber " + fiberLabel(target) + " cannot join itself: it would wait forever");
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) {
     if (Rec.state(target) < FiberState.Done && joinShared(target) != Outcome.Ok) return 0;
   } else if (Rec.state(target) < FiberState.Done) {

@@ -160,7 +160,7 @@ function sliceOver(): bool {
 export function run(budget: u32, until: f64): RunStatus {
   let base = __stack_pointer;
   T.setFiberBase(base);
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) {
     // back from the host's wait on the wake word (or a budget's return): running again
     unpark();
@@ -171,7 +171,7 @@ export function run(budget: u32, until: f64): RunStatus {
   let now = beginSlice(until);
   if (TimerHeap.size() != 0) fireTimers(now);
   while (true) {
-    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
     if (isDefined(WEFT_THREADS)) {
       // main ended, or every thread went idle (runq.ts): over for every thread, and for
       // good: each thread's host stops calling
@@ -194,14 +194,14 @@ export function run(budget: u32, until: f64): RunStatus {
       if (!isDefined(WEFT_THREADS) && isDefined(WEFT_DEBUG)) checkQueues();
       return RunStatus.Budget;
     }
-    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
     let f = isDefined(WEFT_THREADS) ? findRunnable() : dequeue();
     if (f == 0) {
       // out of ready fibers: the clock decides whether timers wake some
       now = hostNow();
       flushSleeps(now);
       if (TimerHeap.size() == 0) {
-        // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+        // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
         if (!isDefined(WEFT_THREADS)) return hostCallsPending() != 0 ? RunStatus.Waiting : RunStatus.Idle;
         if (hostCallsPending() != 0) return RunStatus.Waiting;
         // no work on any thread: spin, then park (or find the program over)
@@ -210,11 +210,11 @@ export function run(budget: u32, until: f64): RunStatus {
         continue;
       }
       fireTimers(now);
-      // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+      // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
       f = isDefined(WEFT_THREADS) ? findRunnable() : dequeue();
       if (f == 0) return RunStatus.Waiting;
     }
-    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
     if (isDefined(WEFT_THREADS)) claim(f);
 
     // woken by its operation before its timer fired: the timer goes
@@ -260,7 +260,7 @@ export function run(budget: u32, until: f64): RunStatus {
         save(f, __stack_pointer, base, frameBytes);
         T.setCurrent(0);
         publish(f);
-        // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+        // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
         if (isDefined(WEFT_THREADS)) {
           // a primitive that blocked under the scheduler lock (join): the fiber is on
           // its list now, so a waker that takes the lock finds it there (Go's gopark)

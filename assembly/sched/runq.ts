@@ -1,4 +1,4 @@
-// runq.ts: the M:N run queues of the threads build (`weft build --threads`): one ring per
+// runq.ts: the M:N run queues of the threads build (the threads build): one ring per
 // thread, the injection queue, finding work, and idle threads parking and waking.
 // Compiled only into the threads build: every caller guards its call with
 // `isDefined(WEFT_THREADS)`; the default build keeps runqueue.ts's linked FIFO.

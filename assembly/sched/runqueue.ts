@@ -143,7 +143,7 @@ function queuedTwice(f: usize): void {
 
 /** Fibers on the run queue (walks it: read with the counters, never on the switch path). */
 export function readyCount(): u32 {
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) return queuedCount();
   let n: u32 = 0;
   for (let p = S.runHead(); p != 0; p = queuedAfter(p)) n++;

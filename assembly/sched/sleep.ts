@@ -36,7 +36,7 @@ import { schedThreads } from "./runq";
   // is not the common case goes out of line
   let f = T.current();
   if (f == 0 || past || (Rec.flags(f) & (CANCELLED | HAS_DEADLINE))) return sleepSlow(until, past);
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) timersOnThreads();
   Rec.setWaitList(f, SLEEPING);
   willWake(until);
@@ -51,7 +51,7 @@ import { schedThreads } from "./runq";
   if (f == 0 || !(ms > 0) || ms == Infinity || (Rec.flags(f) & (CANCELLED | HAS_DEADLINE))) {
     return sleepSlow(ms > 0 ? hostNow() + ms : 0, !(ms > 0));
   }
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) timersOnThreads();
   Rec.setDeadline(f, ms);
   Rec.setNext(f, 0);
@@ -113,7 +113,7 @@ function sleepSlow(until: f64, past: bool): Outcome {
     Rec.setOutcome(f, result);
     return result;
   }
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) timersOnThreads();
   Rec.setWaitList(f, SLEEPING);
   willWake(until);

@@ -39,7 +39,7 @@ function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
   Rec.setId(f, S.nextId());
   Rec.initRef(f, F_NAME, changetype<usize>(name));
   Rec.setState(f, FiberState.Blocked); // not yet queued (enqueue makes it Ready)
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) {
     // a managed argument (spawnWith) is marked before the fiber is queued: another thread
     // may take it from the ring and start it at once
@@ -58,7 +58,7 @@ function newFiber(name: string | null, kind: u8, fn: u32, arg: u64): Fiber {
     if (current != 0) scope = Rec.scope(current);
   }
   if (scope != 0) addMember(f, scope);
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) {
     // other threads spawn and end fibers at the same time (lock.ts)
     lockSched();
@@ -107,7 +107,7 @@ export function spawnWith<T>(fn: (arg: T) => void, arg: T, name: string | null =
     // @ts-ignore: T is an integer, a bool or an unmanaged pointer here
     bits = <u64><u32>arg;
   }
-  // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+  // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
   if (isDefined(WEFT_THREADS)) {
     // newFiber marks the slot before it queues the fiber (the barrier is empty there)
     return newFiber(name, isManaged<T>() ? kind | KIND_REF : kind, fn.index, bits);

@@ -199,7 +199,7 @@ export class WaitList {
   _owner: usize = 0;
 
   constructor(kind: WaitKind, ownerId: u32, label: string | null = null) {
-    // @ts-ignore: WEFT_THREADS is defined by `weft build --threads` (asc --use), unknown to TypeScript
+    // @ts-ignore: WEFT_THREADS is defined by the threads build (asc --use), unknown to TypeScript
     if (isDefined(WEFT_THREADS)) {
       if (kind != WaitKind.Join && schedThreads() > 1) notOnThreads(kind);
     }
