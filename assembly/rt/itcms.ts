@@ -6,8 +6,8 @@
 // when the total passes the threshold it asks for a collection. A collection runs on the
 // thread that asked, with the world stopped: it raises the request word, then waits until
 // every other registered thread is parked (at a safepoint: `__new`'s accounting point, or
-// `gcSafepoint`, which the M:N scheduler's safepoints are to call: not yet) or idle (outside wasm, or in the
-// scheduler's idle loop: `worldLeave`/`worldEnter`). Then, alone, under the heap lock, it
+// `gcSafepoint`, which the M:N scheduler's safepoints are to call: not yet) or idle
+// (outside wasm, or in the scheduler's idle loop: `worldLeave`/`worldEnter`). Then, alone, under the heap lock, it
 // splices every thread's new list into the from-space, and runs the stock full cycle
 // (mark from the roots, sweep), whose roots are:
 //   - the globals (`__visit_globals`; the build moved module variables into shared memory,
