@@ -236,7 +236,7 @@ export class WeftProgram {
   private recorder: TraceRecorder | null = null;
   private readonly traceOptions: TraceOptions | null;
 
-  private constructor(module: WebAssembly.Module, instance: WebAssembly.Instance, rtrace: Rtrace | null, ports: Ports, options: RuntimeOptions) {
+  private constructor(instance: WebAssembly.Instance, rtrace: Rtrace | null, ports: Ports, options: RuntimeOptions) {
     this.exports = instance.exports as unknown as WeftExports;
     this.rtrace = rtrace;
     this.ports = ports;
@@ -301,7 +301,7 @@ export class WeftProgram {
     }
     const instance = await WebAssembly.instantiate(module, imports as WebAssembly.Imports);
     if (rtrace) rtrace.attach((instance.exports as unknown as WeftExports).memory);
-    program = new WeftProgram(module, instance, rtrace, ports, options);
+    program = new WeftProgram(instance, rtrace, ports, options);
     return program;
   }
 
